@@ -1,0 +1,77 @@
+// The engine for one CPython minor version (libarenatrace-cp3XY.so), started
+// by the dispatcher from its constructor, before the interpreter initialises.
+#include <Python.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "preload/engine/allocator_hooks.h"
+#include "preload/engine/options.h"
+#include "preload/engine/python_command_line.h"
+#include "preload/engine/stats_report.h"
+#include "preload/engine_abi.h"
+#include "preload/log.h"
+
+namespace arenatrace::preload {
+namespace {
+
+EngineOptions g_options;
+const char* g_python_version = "";
+
+void ReportStatsAtExit() {
+  StatsContext context = {
+      g_python_version,
+      g_options.allocator == AllocatorChoice::kPymalloc ? "pymalloc" : "arenatrace",
+      AllocatorHooksInstalled()};
+  const alloc::AllocatorStats stats = AllocatorStatsNow();
+  if (g_options.stats_to_stderr) WriteStatsText(STDERR_FILENO, context, stats);
+  if (g_options.stats_json_path[0] != '\0') {
+    AppendStatsJson(g_options.stats_json_path, context, stats);
+  }
+}
+
+// PYTHONMALLOC (any value) and development mode make CPython re-install its
+// own allocators during pre-initialisation, silently replacing ours (see
+// docs/ALLOCATOR.md). Returns false when our allocator must stay out.
+bool PrepareForOurAllocator(const PythonCommandLine& command_line) {
+  const char* dev_mode_env = getenv("PYTHONDEVMODE");
+  const bool dev_mode = command_line.dev_mode || (!command_line.ignores_environment &&
+                                                  dev_mode_env != nullptr && *dev_mode_env != '\0');
+  if (dev_mode) {
+    Log("Python development mode (-X dev or PYTHONDEVMODE) installs CPython's debug allocator; "
+        "arenatrace's allocator is not used in this process");
+    return false;
+  }
+  const char* python_malloc = getenv("PYTHONMALLOC");
+  if (python_malloc != nullptr && !command_line.ignores_environment) {
+    Log("PYTHONMALLOC=%s would replace arenatrace's allocator; unset for this process "
+        "(use --allocator=pymalloc to keep CPython's allocator)",
+        python_malloc);
+    unsetenv("PYTHONMALLOC");
+  }
+  return true;
+}
+
+int Start(const ArenatraceStartInfo* info) {
+  if (info->abi_version != ARENATRACE_ENGINE_ABI_VERSION) {
+    Log("the dispatcher and the engine come from different builds; this process runs untraced");
+    return 1;
+  }
+  g_python_version = info->python_version;
+  g_options = ReadEngineOptions();
+  if (g_options.stats_to_stderr || g_options.stats_json_path[0] != '\0') {
+    atexit(&ReportStatsAtExit);
+  }
+  if (g_options.allocator == AllocatorChoice::kPymalloc) return 0;
+  if (!PrepareForOurAllocator(ParsePythonCommandLine(info->argc, info->argv))) return 0;
+  InstallAllocatorHooks();
+  return 0;
+}
+
+}  // namespace
+}  // namespace arenatrace::preload
+
+extern "C" __attribute__((visibility("default"))) int arenatrace_engine_start(
+    const ArenatraceStartInfo* info) {
+  return arenatrace::preload::Start(info);
+}

@@ -1,0 +1,25 @@
+// The engine's options, read from the environment that `arenatrace run` sets
+// (a user may also set them by hand). Documented in docs/USAGE.md.
+#ifndef ARENATRACE_PRELOAD_ENGINE_OPTIONS_H_
+#define ARENATRACE_PRELOAD_ENGINE_OPTIONS_H_
+
+namespace arenatrace::preload {
+
+enum class AllocatorChoice {
+  kArenatrace,  // serve MEM and OBJ from arenatrace's allocator (default)
+  kPymalloc,    // keep CPython's allocator untouched
+};
+
+struct EngineOptions {
+  AllocatorChoice allocator = AllocatorChoice::kArenatrace;
+  bool stats_to_stderr = false;     // ARENATRACE_STATS=1
+  char stats_json_path[1024] = {};  // ARENATRACE_STATS_JSON=FILE: one JSON line per process
+};
+
+// Reads ARENATRACE_* variables. An unknown value is reported on stderr and
+// the default is used: a typo must not stop the program.
+EngineOptions ReadEngineOptions();
+
+}  // namespace arenatrace::preload
+
+#endif  // ARENATRACE_PRELOAD_ENGINE_OPTIONS_H_

@@ -1,0 +1,24 @@
+// The one call from the version-agnostic dispatcher (libarenatrace.so) into
+// the engine built for the process's CPython (libarenatrace-cp3XY.so).
+// Plain C types only: the two are built separately and loaded at run time.
+#ifndef ARENATRACE_PRELOAD_ENGINE_ABI_H_
+#define ARENATRACE_PRELOAD_ENGINE_ABI_H_
+
+#define ARENATRACE_ENGINE_START_SYMBOL "arenatrace_engine_start"
+#define ARENATRACE_ENGINE_ABI_VERSION 1
+
+extern "C" {
+
+struct ArenatraceStartInfo {
+  int abi_version;
+  int argc;  // the process's command line, as glibc gives it to constructors
+  char** argv;
+  const char* python_version;  // Py_GetVersion()
+};
+
+// Returns 0 when the engine started, non-zero when it chose to stay out of
+// the process (it has then said why on stderr).
+typedef int (*ArenatraceEngineStart)(const ArenatraceStartInfo* info);
+}
+
+#endif  // ARENATRACE_PRELOAD_ENGINE_ABI_H_
