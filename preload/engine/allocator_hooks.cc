@@ -95,6 +95,10 @@ bool AllocatorHooksInstalled() {
   return current.malloc == &HookMalloc<kObj>;
 }
 
+bool AllocatorCallsSerialized() {
+  return g_allocator != nullptr && cpython::ParallelInterpreters::Possible();
+}
+
 alloc::AllocatorStats AllocatorStatsNow() {
   if (g_allocator == nullptr) return {};
   pthread_mutex_lock(&g_lock);

@@ -15,6 +15,10 @@ void InstallAllocatorHooks();
 // embedder can replace them during pre-initialisation).
 bool AllocatorHooksInstalled();
 
+// True once calls have been serialised by a lock (3.12+ interpreters with
+// their own GIL ran in this process).
+bool AllocatorCallsSerialized();
+
 // A consistent copy of the allocator's statistics.
 alloc::AllocatorStats AllocatorStatsNow();
 

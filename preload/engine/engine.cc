@@ -22,7 +22,7 @@ void ReportStatsAtExit() {
   StatsContext context = {
       g_python_version,
       g_options.allocator == AllocatorChoice::kPymalloc ? "pymalloc" : "arenatrace",
-      AllocatorHooksInstalled()};
+      AllocatorHooksInstalled(), AllocatorCallsSerialized()};
   const alloc::AllocatorStats stats = AllocatorStatsNow();
   if (g_options.stats_to_stderr) WriteStatsText(STDERR_FILENO, context, stats);
   if (g_options.stats_json_path[0] != '\0') {
@@ -31,9 +31,11 @@ void ReportStatsAtExit() {
 }
 
 // PYTHONMALLOC (any value) and development mode make CPython re-install its
-// own allocators during pre-initialisation, silently replacing ours (see
-// docs/ALLOCATOR.md). Returns false when our allocator must stay out.
-bool PrepareForOurAllocator(const PythonCommandLine& command_line) {
+// own allocators during pre-initialisation, silently replacing ours. Both are
+// the user's explicit choice of CPython's allocator (for its debug hooks, for
+// valgrind, ...): it wins, and we say so. Returns false when our allocator
+// must stay out. See docs/ALLOCATOR.md.
+bool MayInstallOurAllocator(const PythonCommandLine& command_line) {
   const char* dev_mode_env = getenv("PYTHONDEVMODE");
   const bool dev_mode = command_line.dev_mode || (!command_line.ignores_environment &&
                                                   dev_mode_env != nullptr && *dev_mode_env != '\0');
@@ -43,11 +45,11 @@ bool PrepareForOurAllocator(const PythonCommandLine& command_line) {
     return false;
   }
   const char* python_malloc = getenv("PYTHONMALLOC");
-  if (python_malloc != nullptr && !command_line.ignores_environment) {
-    Log("PYTHONMALLOC=%s would replace arenatrace's allocator; unset for this process "
-        "(use --allocator=pymalloc to keep CPython's allocator)",
+  if (python_malloc != nullptr && *python_malloc != '\0' && !command_line.ignores_environment) {
+    Log("PYTHONMALLOC=%s selects CPython's allocator; arenatrace's allocator is not used in "
+        "this process (unset PYTHONMALLOC to use it)",
         python_malloc);
-    unsetenv("PYTHONMALLOC");
+    return false;
   }
   return true;
 }
@@ -63,7 +65,7 @@ int Start(const ArenatraceStartInfo* info) {
     atexit(&ReportStatsAtExit);
   }
   if (g_options.allocator == AllocatorChoice::kPymalloc) return 0;
-  if (!PrepareForOurAllocator(ParsePythonCommandLine(info->argc, info->argv))) return 0;
+  if (!MayInstallOurAllocator(ParsePythonCommandLine(info->argc, info->argv))) return 0;
   InstallAllocatorHooks();
   return 0;
 }

@@ -92,9 +92,11 @@ void AppendStatsJson(const char* path, const StatsContext& context,
   Buffer out;
   char version[32];
   ShortVersion(context.python_version, version, sizeof version);
-  out.Add("{\"pid\":%d,\"ppid\":%d,\"python\":\"%s\",\"allocator\":\"%s\",\"hooks_installed\":%s",
-          static_cast<int>(getpid()), static_cast<int>(getppid()), version, context.allocator,
-          context.hooks_installed ? "true" : "false");
+  out.Add(
+      "{\"pid\":%d,\"ppid\":%d,\"python\":\"%s\",\"allocator\":\"%s\",\"hooks_installed\":%s"
+      ",\"serialized\":%s",
+      static_cast<int>(getpid()), static_cast<int>(getppid()), version, context.allocator,
+      context.hooks_installed ? "true" : "false", context.serialized ? "true" : "false");
   out.Add(",\"small_allocs\":%" PRIu64 ",\"live_small_bytes\":%" PRIu64, stats.SmallAllocs(),
           stats.LiveSmallBytes());
   out.Add(",\"forwarded_allocs\":%" PRIu64 ",\"forwarded_frees\":%" PRIu64

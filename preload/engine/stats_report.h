@@ -11,6 +11,7 @@ struct StatsContext {
   const char* python_version;  // Py_GetVersion()
   const char* allocator;       // "arenatrace" or "pymalloc"
   bool hooks_installed;        // false: CPython replaced our allocator
+  bool serialized;             // calls took a lock: interpreters ran in parallel
 };
 
 // A human-readable table, for stderr.

@@ -1,0 +1,81 @@
+"""Runs Python programs under the preload and reads what arenatrace reports.
+
+The interpreter under test is $ARENATRACE_TEST_PYTHON; the build tree is
+$ARENATRACE_BUILD_DIR. Tests drive real subprocesses only.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import unittest
+
+PYTHON = os.environ.get("ARENATRACE_TEST_PYTHON", sys.executable)
+BUILD_DIR = os.environ.get(
+    "ARENATRACE_BUILD_DIR",
+    os.path.join(os.path.dirname(__file__), "..", "..", "build"))
+ARENATRACE = os.path.join(BUILD_DIR, "bin", "arenatrace")
+PRELOAD = os.path.join(BUILD_DIR, "lib", "libarenatrace.so")
+
+
+def python_version():
+    out = subprocess.run([PYTHON, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                         check=True, capture_output=True, text=True).stdout
+    return tuple(int(x) for x in out.split("."))
+
+
+def clean_env(**extra):
+    """The caller's environment without anything that changes Python's allocator."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("ARENATRACE_", "PYTHON")) and k != "LD_PRELOAD"}
+    # The interpreter under test is python3 on PATH, for commands that say "python3".
+    env["PATH"] = os.path.dirname(PYTHON) + os.pathsep + env.get("PATH", "")
+    env.update(extra)
+    return env
+
+
+class Run:
+    """One finished process tree: its output and each Python's statistics."""
+
+    def __init__(self, completed, stats):
+        self.returncode = completed.returncode
+        self.stdout = completed.stdout
+        self.stderr = completed.stderr
+        self.stats = stats
+
+    def served(self):
+        """Statistics of the processes whose Python objects we served."""
+        return [s for s in self.stats if s["hooks_installed"] and s["small_allocs"] > 0]
+
+
+def run(command, *, options=(), env=None, traced=True, timeout=600, stdin=None):
+    """Runs `command` (a list) via `arenatrace run`, or plainly if not traced."""
+    env = clean_env() if env is None else env
+    with tempfile.TemporaryDirectory() as tmp:
+        stats_path = os.path.join(tmp, "stats.jsonl")
+        if traced:
+            argv = [ARENATRACE, "run", "--stats-json=" + stats_path, *options, "--", *command]
+        else:
+            argv = list(command)
+        completed = subprocess.run(argv, env=env, capture_output=True, text=True,
+                                   timeout=timeout, input=stdin)
+        stats = []
+        if os.path.exists(stats_path):
+            with open(stats_path) as f:
+                stats = [json.loads(line) for line in f]
+    return Run(completed, stats)
+
+
+def python_program(source):
+    """argv running `source` (dedented) with the interpreter under test."""
+    return [PYTHON, "-c", textwrap.dedent(source)]
+
+
+class TestCase(unittest.TestCase):
+    maxDiff = None
+
+    def assertSameOutput(self, plain, traced):
+        self.assertEqual(plain.returncode, traced.returncode, traced.stderr)
+        self.assertEqual(plain.stdout, traced.stdout)
+        self.assertEqual(plain.stderr, traced.stderr)

@@ -1,0 +1,99 @@
+"""Process trees behave exactly as without arenatrace: shells, wrappers, exec,
+non-Python children, unsupported Pythons."""
+import glob
+import os
+import subprocess
+import tempfile
+import unittest
+
+from harness import ARENATRACE, PYTHON, TestCase, clean_env, run
+
+
+class ProcessTreeTest(TestCase):
+
+    def test_bash_running_python_then_ls(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            for name in ("a.txt", "b.txt"):
+                open(os.path.join(tmp, name), "w").close()
+            command = ["bash", "-c",
+                       'python3 -c "import sys; print(sorted({str(i) for i in range(99)})[:3]);'
+                       ' print(\'err\', file=sys.stderr)"; ls "%s"; exit 4' % tmp]
+            plain = run(command, traced=False)
+            traced = run(command)
+        self.assertSameOutput(plain, traced)
+        self.assertEqual(traced.returncode, 4)
+        self.assertEqual(len(traced.served()), 1)  # python3 served; bash and ls dormant
+
+    def test_non_python_programs_stay_dormant_and_silent(self):
+        command = ["sh", "-c", 'echo "$LD_PRELOAD" | grep -c libarenatrace; cat /dev/null; exit 3']
+        traced = run(command)
+        self.assertEqual(traced.returncode, 3)
+        self.assertEqual(traced.stdout, "1\n")  # the preload is passed on to children
+        self.assertEqual(traced.stderr, "")
+        self.assertEqual(traced.stats, [])
+
+    def test_python_started_by_python_is_served(self):
+        command = [PYTHON, "-c",
+                   "import subprocess, sys; r = subprocess.run([sys.executable, '-c', "
+                   "'print(sum(range(10)))'], capture_output=True, text=True); "
+                   "print(r.stdout.strip(), r.returncode)"]
+        plain = run(command, traced=False)
+        traced = run(command)
+        self.assertSameOutput(plain, traced)
+        self.assertEqual(len({s["pid"] for s in traced.served()}), 2)
+
+    def test_script_form_uses_python3_from_path(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            script = os.path.join(tmp, "hello.py")
+            with open(script, "w") as f:
+                f.write("import sys\nprint('hello', sys.argv[1:], sys.version_info[:2])\n")
+            env = clean_env()
+            with tempfile.TemporaryDirectory() as stats_dir:
+                stats = os.path.join(stats_dir, "s.jsonl")
+                traced = subprocess.run([ARENATRACE, "run", "--stats-json=" + stats, script, "x"],
+                                        env=env, capture_output=True, text=True)
+                served = ""
+                if os.path.exists(stats):
+                    with open(stats) as f:
+                        served = f.read()
+            plain = subprocess.run(["python3", script, "x"], env=env, capture_output=True,
+                                   text=True)
+        self.assertEqual(traced.returncode, 0, traced.stderr)
+        self.assertEqual(traced.stdout, plain.stdout)
+        self.assertIn('"hooks_installed":true', served)
+
+    def test_exit_status_and_traceback_are_unchanged(self):
+        command = [PYTHON, "-c", "import sys\nprint('out')\nraise KeyError('boom')"]
+        plain = run(command, traced=False)
+        traced = run(command)
+        self.assertSameOutput(plain, traced)
+        self.assertEqual(traced.returncode, 1)
+
+    def test_stdin_is_passed_through(self):
+        command = [PYTHON, "-c", "import sys; print(sys.stdin.read().upper())"]
+        traced = run(command, stdin="abc")
+        self.assertEqual(traced.stdout, "ABC\n")
+
+    def test_missing_program_is_reported(self):
+        traced = run(["no-such-program-arenatrace"])
+        self.assertEqual(traced.returncode, 127)
+        self.assertIn("cannot run 'no-such-program-arenatrace'", traced.stderr)
+
+    def test_unsupported_python_gets_one_line_and_runs(self):
+        old = [p for p in glob.glob(os.path.join(os.path.dirname(os.path.dirname(
+            os.path.dirname(PYTHON))), "*", "bin", "python[23]"))
+            if subprocess.run([p, "-c", "import sys; sys.exit(sys.version_info >= (3, 8))"],
+                              capture_output=True).returncode == 0]
+        if not old:
+            self.skipTest("no Python older than 3.8 installed next to %s" % PYTHON)
+        command = [old[0], "-c", "print(6 * 7)"]
+        traced = run(command)
+        self.assertEqual(traced.returncode, 0)
+        self.assertEqual(traced.stdout, "42\n")
+        lines = traced.stderr.splitlines()
+        self.assertEqual(len(lines), 1, traced.stderr)
+        self.assertRegex(lines[0], r"^arenatrace: Python [23]\.\d+ is not supported .* untraced$")
+
+
+if __name__ == "__main__":
+    unittest.main()
