@@ -71,3 +71,13 @@ list(SORT ARENATRACE_ENGINE_MINORS COMPARE NATURAL)
 if(NOT ARENATRACE_ENGINE_MINORS)
   message(WARNING "arenatrace: no CPython >= 3.8 with headers found: no engine will be built")
 endif()
+
+# For scripts (demo, benchmarks): one interpreter per line, "exe version".
+set(_listing "")
+foreach(_entry IN LISTS ARENATRACE_INTERPRETERS)
+  string(REPLACE "|" ";" _fields "${_entry}")
+  list(GET _fields 0 _exe)
+  list(GET _fields 1 _version)
+  string(APPEND _listing "${_exe} ${_version}\n")
+endforeach()
+file(WRITE "${CMAKE_BINARY_DIR}/interpreters.txt" "${_listing}")

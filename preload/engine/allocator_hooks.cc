@@ -14,9 +14,13 @@ namespace {
 enum DomainIndex { kMem = 0, kObj = 1 };
 
 // Never destroyed: Python (and other exit handlers) free objects until the
-// very end of the process.
+// very end of the process. Reached through a constant address, not a pointer
+// variable: one load less on every call.
 alignas(alloc::Allocator) unsigned char g_allocator_storage[sizeof(alloc::Allocator)];
-alloc::Allocator* g_allocator = nullptr;
+bool g_installed = false;
+inline alloc::Allocator& TheAllocator() {
+  return *std::launder(reinterpret_cast<alloc::Allocator*>(g_allocator_storage));
+}
 alloc::FallbackAllocator g_previous[2];
 pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -38,25 +42,25 @@ class Serialized {
 template <int kDomain>
 void* HookMalloc(void*, size_t size) {
   Serialized serialized;
-  return g_allocator->Malloc(size, g_previous[kDomain]);
+  return TheAllocator().Malloc(size, g_previous[kDomain]);
 }
 
 template <int kDomain>
 void* HookCalloc(void*, size_t nelem, size_t elsize) {
   Serialized serialized;
-  return g_allocator->Calloc(nelem, elsize, g_previous[kDomain]);
+  return TheAllocator().Calloc(nelem, elsize, g_previous[kDomain]);
 }
 
 template <int kDomain>
 void* HookRealloc(void*, void* ptr, size_t new_size) {
   Serialized serialized;
-  return g_allocator->Realloc(ptr, new_size, g_previous[kDomain]);
+  return TheAllocator().Realloc(ptr, new_size, g_previous[kDomain]);
 }
 
 template <int kDomain>
 void HookFree(void*, void* ptr) {
   Serialized serialized;
-  g_allocator->Free(ptr, g_previous[kDomain]);
+  TheAllocator().Free(ptr, g_previous[kDomain]);
 }
 
 alloc::FallbackAllocator ToFallback(const PyMemAllocatorEx& allocator) {
@@ -81,7 +85,8 @@ void UnlockAfterFork() { pthread_mutex_unlock(&g_lock); }
 }  // namespace
 
 void InstallAllocatorHooks() {
-  g_allocator = new (g_allocator_storage) alloc::Allocator();
+  new (g_allocator_storage) alloc::Allocator();
+  g_installed = true;
   cpython::ParallelInterpreters::Init();
   pthread_atfork(&LockBeforeFork, &UnlockAfterFork, &UnlockAfterFork);
   Install<kMem>(PYMEM_DOMAIN_MEM);
@@ -89,20 +94,18 @@ void InstallAllocatorHooks() {
 }
 
 bool AllocatorHooksInstalled() {
-  if (g_allocator == nullptr) return false;
+  if (!g_installed) return false;
   PyMemAllocatorEx current;
   PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &current);
   return current.malloc == &HookMalloc<kObj>;
 }
 
-bool AllocatorCallsSerialized() {
-  return g_allocator != nullptr && cpython::ParallelInterpreters::Possible();
-}
+bool AllocatorCallsSerialized() { return g_installed && cpython::ParallelInterpreters::Possible(); }
 
 alloc::AllocatorStats AllocatorStatsNow() {
-  if (g_allocator == nullptr) return {};
+  if (!g_installed) return {};
   pthread_mutex_lock(&g_lock);
-  alloc::AllocatorStats stats = g_allocator->stats();
+  alloc::AllocatorStats stats = TheAllocator().stats();
   pthread_mutex_unlock(&g_lock);
   return stats;
 }

@@ -24,6 +24,21 @@ class ProcessTreeTest(TestCase):
         self.assertEqual(traced.returncode, 4)
         self.assertEqual(len(traced.served()), 1)  # python3 served; bash and ls dormant
 
+    def test_through_a_pyenv_shim(self):
+        # PYTHON is .../versions/X.Y.Z/bin/python3; the shims sit in .../shims.
+        version_dir = os.path.dirname(os.path.dirname(PYTHON))
+        root = os.path.dirname(os.path.dirname(version_dir))
+        shim = os.path.join(root, "shims", "python3")
+        if os.path.basename(os.path.dirname(version_dir)) != "versions" or not os.path.exists(shim):
+            self.skipTest("%s is not a pyenv install with shims" % PYTHON)
+        env = clean_env(PYENV_VERSION=os.path.basename(version_dir), PYENV_ROOT=root)
+        command = [shim, "-c", "import sys; print(sys.executable, len({i: i for i in range(9999)}))"]
+        plain = run(command, env=env, traced=False)
+        traced = run(command, env=env)
+        self.assertSameOutput(plain, traced)
+        self.assertIn(version_dir, traced.stdout)
+        self.assertEqual(len(traced.served()), 1)  # the shim's bash and pyenv stay dormant
+
     def test_non_python_programs_stay_dormant_and_silent(self):
         command = ["sh", "-c", 'echo "$LD_PRELOAD" | grep -c libarenatrace; cat /dev/null; exit 3']
         traced = run(command)
