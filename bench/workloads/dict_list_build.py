@@ -14,4 +14,4 @@ def main(rounds):
     print(checksum)
 
 
-main(int(sys.argv[1]) if len(sys.argv) > 1 else 25)
+main(int(sys.argv[1]) if len(sys.argv) > 1 else 15)

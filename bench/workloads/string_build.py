@@ -12,4 +12,4 @@ def main(rounds):
     print(total)
 
 
-main(int(sys.argv[1]) if len(sys.argv) > 1 else 25)
+main(int(sys.argv[1]) if len(sys.argv) > 1 else 15)

@@ -29,4 +29,4 @@ def main(depth):
     print(total, count(long_lived))
 
 
-main(int(sys.argv[1]) if len(sys.argv) > 1 else 15)
+main(int(sys.argv[1]) if len(sys.argv) > 1 else 14)

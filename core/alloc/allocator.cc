@@ -6,7 +6,7 @@
 namespace arenatrace::alloc {
 
 void Allocator::LinkUsable(PoolHeader* pool) {
-  PoolHeader*& head = usable_[pool->size_class];
+  PoolHeader*& head = classes_[pool->size_class].usable;
   pool->prev_usable = nullptr;
   pool->next_usable = head;
   if (head != nullptr) head->prev_usable = pool;
@@ -17,7 +17,7 @@ void Allocator::UnlinkUsable(PoolHeader* pool) {
   if (pool->prev_usable != nullptr) {
     pool->prev_usable->next_usable = pool->next_usable;
   } else {
-    usable_[pool->size_class] = pool->next_usable;
+    classes_[pool->size_class].usable = pool->next_usable;
   }
   if (pool->next_usable != nullptr) pool->next_usable->prev_usable = pool->prev_usable;
 }
@@ -35,22 +35,14 @@ void* Allocator::MallocGeneric(unsigned size_class) {
   second->next = nullptr;
   pool->free_list = second;
   pool->next_bump_offset = static_cast<uint32_t>(kPoolHeaderSize + 2 * block_size);
-  ++stats_.classes[size_class].allocs;
+  ++classes_[size_class].allocs;
   ++stats_.classes[size_class].pools;
   LinkUsable(pool);
   return first;
 }
 
-void Allocator::ExtendOrRetire(PoolHeader* pool) {
-  if (pool->next_bump_offset + pool->block_size <= kPoolSize) {
-    auto* block =
-        reinterpret_cast<FreeBlock*>(reinterpret_cast<char*>(pool) + pool->next_bump_offset);
-    block->next = nullptr;
-    pool->free_list = block;
-    pool->next_bump_offset += pool->block_size;
-    return;
-  }
-  UnlinkUsable(pool);  // full: nothing to hand out until a block comes back
+void Allocator::RetireFullPool(PoolHeader* pool) {
+  UnlinkUsable(pool);  // nothing to hand out until a block comes back
 }
 
 void Allocator::FreeGeneric(PoolHeader* pool, bool was_full) {

@@ -73,19 +73,39 @@ class Allocator {
   // Usable size of a block we own.
   static size_t BlockSize(const void* ptr) { return PoolOf(ptr)->block_size; }
 
-  const AllocatorStats& stats() const { return stats_; }
+  // A copy: the per-class counters live next to the hot-path state.
+  AllocatorStats stats() const {
+    AllocatorStats stats = stats_;
+    for (unsigned c = 0; c < kNumSizeClasses; ++c) {
+      stats.classes[c].allocs = classes_[c].allocs;
+      stats.classes[c].frees = classes_[c].frees;
+    }
+    return stats;
+  }
 
   // Gives every free pool back to the OS now (tests, and a future "trim").
   void ReleaseFreeMemory() { arenas_.PurgeAll(); }
 
  private:
   void* MallocSmall(unsigned size_class) {
-    PoolHeader* pool = usable_[size_class];
+    SizeClassState& state = classes_[size_class];
+    PoolHeader* pool = state.usable;
     if (ARENATRACE_UNLIKELY(pool == nullptr)) return MallocGeneric(size_class);
     FreeBlock* block = pool->free_list;
     ++pool->used_blocks;
-    ++stats_.classes[size_class].allocs;
-    if (ARENATRACE_UNLIKELY((pool->free_list = block->next) == nullptr)) ExtendOrRetire(pool);
+    ++state.allocs;
+    if (ARENATRACE_UNLIKELY((pool->free_list = block->next) == nullptr)) {
+      // Carve the next never-used block, or retire the pool when it is full.
+      const uint32_t offset = pool->next_bump_offset;
+      if (ARENATRACE_LIKELY(offset + pool->block_size <= kPoolSize)) {
+        auto* next = reinterpret_cast<FreeBlock*>(reinterpret_cast<char*>(pool) + offset);
+        next->next = nullptr;
+        pool->free_list = next;
+        pool->next_bump_offset = offset + pool->block_size;
+      } else {
+        RetireFullPool(pool);
+      }
+    }
     return block;
   }
 
@@ -95,20 +115,28 @@ class Allocator {
     FreeBlock* previous_head = pool->free_list;
     block->next = previous_head;
     pool->free_list = block;
-    ++stats_.classes[pool->size_class].frees;
+    ++classes_[pool->size_class].frees;
     if (ARENATRACE_UNLIKELY(--pool->used_blocks == 0 || previous_head == nullptr)) {
       FreeGeneric(pool, /*was_full=*/previous_head == nullptr);
     }
   }
 
   void* MallocGeneric(unsigned size_class);
-  void ExtendOrRetire(PoolHeader* pool);
+  void RetireFullPool(PoolHeader* pool);
   void FreeGeneric(PoolHeader* pool, bool was_full);
   void LinkUsable(PoolHeader* pool);
   void UnlinkUsable(PoolHeader* pool);
 
-  PoolHeader* usable_[kNumSizeClasses] = {};
-  AllocatorStats stats_;
+  // What the hot paths touch for one class, in one half cache line: the list
+  // of pools with free blocks and the counters.
+  struct alignas(32) SizeClassState {
+    PoolHeader* usable = nullptr;
+    uint64_t allocs = 0;
+    uint64_t frees = 0;
+  };
+
+  SizeClassState classes_[kNumSizeClasses];
+  AllocatorStats stats_;  // all but the per-class counters above
   ArenaRegistry registry_;
   ArenaSet arenas_;
 };

@@ -46,7 +46,7 @@ class Differential {
       Verify(address, block);
       ours += block.ours;
     }
-    const AllocatorStats& stats = allocator_->stats();
+    const AllocatorStats stats = allocator_->stats();
     ASSERT_EQ(stats.SmallAllocs() - stats.SmallFrees(), ours);
   }
 
