@@ -1,0 +1,312 @@
+// Every record of an arenatrace trace: the single definition that the writer
+// (preload) and the reader (analyzer) both use, so they cannot disagree.
+// docs/TRACE_FORMAT.md describes the same in prose.
+//
+// A record is a tag byte followed by its fields, in the order its `Fields`
+// method visits them. For the memory events (Alloc, Free, Realloc) the tag's
+// top two bits carry the domain. Field encodings:
+//   Varint    unsigned LEB128
+//   Signed    zigzag, then LEB128
+//   Address   the difference from the previous address of the chunk; 16-byte
+//             multiples lose their 4 zero bits (flag in the lowest bit)
+//   StackRef  zigzag difference from the previous stack id of the chunk
+//   String    Varint length, then the bytes (UTF-8)
+// Delta state starts at zero in every chunk, so chunks decode independently.
+#ifndef ARENATRACE_CORE_TRACE_RECORDS_H_
+#define ARENATRACE_CORE_TRACE_RECORDS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace arenatrace::trace {
+
+// CPython's allocator domains, numbered as PyMemAllocatorDomain.
+enum class Domain : uint8_t { kRaw = 0, kMem = 1, kObj = 2 };
+inline constexpr unsigned kNumDomains = 3;
+const char* DomainName(Domain domain);
+
+enum class RecordType : uint8_t {
+  kAlloc = 1,
+  kFree = 2,
+  kRealloc = 3,
+  kThreadSwitch = 4,  // the following events come from this thread
+  kTime = 5,          // time advanced: following events happened at this time
+  kCode = 6,
+  kFrame = 7,
+  kStack = 8,
+  kThreadStart = 9,
+  kThreadName = 10,
+  kRss = 11,
+  kGcStart = 12,
+  kGcStop = 13,
+  kMark = 14,
+  kSnapshotRequest = 15,
+  kFinalizing = 16,  // the program's own code is over: the interpreter starts finalising
+  kFork = 17,
+  kEnd = 18,   // the process ended normally; nothing follows
+  kLost = 19,  // events that could not be recorded
+  kAllocWeighted = 20,
+};
+inline constexpr uint8_t kTagTypeMask = 0x3f;
+inline constexpr unsigned kTagDomainShift = 6;
+
+// Stack id 0 is the empty stack (no Python frame: C threads, interpreter
+// start-up, allocations made without the GIL).
+inline constexpr uint32_t kEmptyStack = 0;
+
+struct Alloc {
+  static constexpr RecordType kType = RecordType::kAlloc;
+  Domain domain;
+  uint64_t address;
+  uint64_t size;
+  uint32_t stack;
+  template <class V>
+  void Fields(V& v) {
+    v.Address(address);
+    v.Varint(size);
+    v.StackRef(stack);
+  }
+};
+
+// Sampled allocation (--sample-bytes): stands for `weight` bytes.
+struct AllocWeighted {
+  static constexpr RecordType kType = RecordType::kAllocWeighted;
+  Domain domain;
+  uint64_t address;
+  uint64_t size;
+  uint32_t stack;
+  uint64_t weight;
+  template <class V>
+  void Fields(V& v) {
+    v.Address(address);
+    v.Varint(size);
+    v.StackRef(stack);
+    v.Varint(weight);
+  }
+};
+
+struct Free {
+  static constexpr RecordType kType = RecordType::kFree;
+  Domain domain;
+  uint64_t address;
+  template <class V>
+  void Fields(V& v) {
+    v.Address(address);
+  }
+};
+
+// One event, not free + alloc: the block at old_address now is `size` bytes
+// at `address` (which may be the same).
+struct Realloc {
+  static constexpr RecordType kType = RecordType::kRealloc;
+  Domain domain;
+  uint64_t old_address;
+  uint64_t address;
+  uint64_t size;
+  uint32_t stack;
+  template <class V>
+  void Fields(V& v) {
+    v.Address(old_address);
+    v.Address(address);
+    v.Varint(size);
+    v.StackRef(stack);
+  }
+};
+
+struct ThreadSwitch {
+  static constexpr RecordType kType = RecordType::kThreadSwitch;
+  uint64_t thread;  // index given by ThreadStart
+  template <class V>
+  void Fields(V& v) {
+    v.Varint(thread);
+  }
+};
+
+struct Time {
+  static constexpr RecordType kType = RecordType::kTime;
+  uint64_t micros;  // since the trace started; written as a difference from the previous Time
+  template <class V>
+  void Fields(V& v) {
+    v.TimeDelta(micros);
+  }
+};
+
+// A code object, registered once. Ids are never reused, even when a code
+// object dies and another one takes its address.
+struct Code {
+  static constexpr RecordType kType = RecordType::kCode;
+  uint64_t id;
+  std::string qualified_name;
+  std::string file;
+  uint64_t first_line;
+  template <class V>
+  void Fields(V& v) {
+    v.Varint(id);
+    v.String(qualified_name);
+    v.String(file);
+    v.Varint(first_line);
+  }
+};
+
+// A position in a code object, with its line resolved in the process.
+struct Frame {
+  static constexpr RecordType kType = RecordType::kFrame;
+  uint64_t id;
+  uint64_t code;
+  uint64_t line;
+  template <class V>
+  void Fields(V& v) {
+    v.Varint(id);
+    v.Varint(code);
+    v.Varint(line);
+  }
+};
+
+// A node of the stack trie: `frame` called from the stack `parent`.
+struct Stack {
+  static constexpr RecordType kType = RecordType::kStack;
+  uint64_t id;
+  uint64_t parent;
+  uint64_t frame;
+  template <class V>
+  void Fields(V& v) {
+    v.Varint(id);
+    v.Varint(parent);
+    v.Varint(frame);
+  }
+};
+
+struct ThreadStart {
+  static constexpr RecordType kType = RecordType::kThreadStart;
+  uint64_t thread;
+  uint64_t native_id;
+  std::string name;
+  template <class V>
+  void Fields(V& v) {
+    v.Varint(thread);
+    v.Varint(native_id);
+    v.String(name);
+  }
+};
+
+struct ThreadName {
+  static constexpr RecordType kType = RecordType::kThreadName;
+  uint64_t thread;
+  std::string name;
+  template <class V>
+  void Fields(V& v) {
+    v.Varint(thread);
+    v.String(name);
+  }
+};
+
+struct Rss {
+  static constexpr RecordType kType = RecordType::kRss;
+  uint64_t bytes;
+  template <class V>
+  void Fields(V& v) {
+    v.Varint(bytes);
+  }
+};
+
+struct GcStart {
+  static constexpr RecordType kType = RecordType::kGcStart;
+  uint64_t generation;
+  template <class V>
+  void Fields(V& v) {
+    v.Varint(generation);
+  }
+};
+
+struct GcStop {
+  static constexpr RecordType kType = RecordType::kGcStop;
+  uint64_t generation;
+  uint64_t collected;
+  uint64_t uncollectable;
+  template <class V>
+  void Fields(V& v) {
+    v.Varint(generation);
+    v.Varint(collected);
+    v.Varint(uncollectable);
+  }
+};
+
+struct Mark {
+  static constexpr RecordType kType = RecordType::kMark;
+  std::string label;
+  template <class V>
+  void Fields(V& v) {
+    v.String(label);
+  }
+};
+
+struct SnapshotRequest {
+  static constexpr RecordType kType = RecordType::kSnapshotRequest;
+  std::string label;
+  template <class V>
+  void Fields(V& v) {
+    v.String(label);
+  }
+};
+
+struct Finalizing {
+  static constexpr RecordType kType = RecordType::kFinalizing;
+  template <class V>
+  void Fields(V&) {}
+};
+
+struct Fork {
+  static constexpr RecordType kType = RecordType::kFork;
+  uint64_t child_pid;
+  template <class V>
+  void Fields(V& v) {
+    v.Varint(child_pid);
+  }
+};
+
+struct End {
+  static constexpr RecordType kType = RecordType::kEnd;
+  template <class V>
+  void Fields(V&) {}
+};
+
+struct Lost {
+  static constexpr RecordType kType = RecordType::kLost;
+  uint64_t events;
+  std::string reason;
+  template <class V>
+  void Fields(V& v) {
+    v.Varint(events);
+    v.String(reason);
+  }
+};
+
+// The first chunk of a file holds the header.
+struct Header {
+  uint64_t pid = 0;
+  uint64_t ppid = 0;
+  std::vector<std::string> argv;
+  std::string python_version;  // Py_GetVersion()
+  std::string allocator;       // "arenatrace" or "pymalloc"
+  std::string options;         // the ARENATRACE_* settings, as "key=value" lines
+  uint64_t start_unix_micros = 0;
+  uint64_t sample_bytes = 0;  // 0: every event recorded
+  uint64_t time_resolution_micros = 0;
+  template <class V>
+  void Fields(V& v) {
+    v.Varint(pid);
+    v.Varint(ppid);
+    v.Strings(argv);
+    v.String(python_version);
+    v.String(allocator);
+    v.String(options);
+    v.Varint(start_unix_micros);
+    v.Varint(sample_bytes);
+    v.Varint(time_resolution_micros);
+  }
+};
+
+}  // namespace arenatrace::trace
+
+#endif  // ARENATRACE_CORE_TRACE_RECORDS_H_

@@ -1,0 +1,242 @@
+// Trace files: records round-trip through the writer and the reader, and
+// damaged, truncated, empty and foreign files are read as far as they are
+// intact, with one clear line about the rest.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/trace/chunk_writer.h"
+#include "core/trace/file_format.h"
+#include "core/trace/record_codec.h"
+#include "core/trace/trace_reader.h"
+
+namespace arenatrace::trace {
+namespace {
+
+class TraceFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char name[] = "/tmp/arenatrace-test-XXXXXX";
+    const int fd = mkstemp(name);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    path_ = name;
+  }
+  void TearDown() override { unlink(path_.c_str()); }
+
+  // Writes a header and `chunks` chunks of `per_chunk` allocations each.
+  void WriteTrace(int chunks, int per_chunk) {
+    ChunkWriter writer(open(path_.c_str(), O_WRONLY | O_TRUNC));
+    ASSERT_TRUE(writer.WriteFileHeader());
+    std::vector<uint8_t> bytes;
+    RecordEncoder encoder(&bytes);
+    Header header;
+    header.pid = 4242;
+    header.argv = {"python3", "app.py", "--flag"};
+    header.python_version = "3.12.1 (main)";
+    header.allocator = "arenatrace";
+    encoder.PutHeader(header);
+    ASSERT_TRUE(writer.WriteChunk(ChunkKind::kHeader, bytes.data(), bytes.size()));
+    uint64_t address = 0x7f0000001000;
+    for (int c = 0; c < chunks; ++c) {
+      bytes.clear();
+      encoder.StartChunk();
+      Time time{static_cast<uint64_t>(c) * 1000};
+      encoder.Put(time);
+      for (int i = 0; i < per_chunk; ++i) {
+        Alloc alloc{Domain::kObj, address, static_cast<uint64_t>(16 + i % 100),
+                    static_cast<uint32_t>(i % 7)};
+        encoder.Put(alloc);
+        if (i % 3 == 0) {
+          Free free{Domain::kObj, address};
+          encoder.Put(free);
+        }
+        address += 48;
+      }
+      ASSERT_TRUE(writer.WriteChunk(ChunkKind::kRecords, bytes.data(), bytes.size()));
+    }
+  }
+
+  // Reads every chunk; returns the allocations seen and the final status.
+  ChunkStatus ReadAll(uint64_t* allocs, std::string* problem = nullptr) {
+    std::string error;
+    std::unique_ptr<TraceReader> reader = TraceReader::Open(path_, &error);
+    EXPECT_NE(reader, nullptr) << error;
+    if (!reader) return ChunkStatus::kDamaged;
+    std::vector<uint8_t> content;
+    ChunkStatus status;
+    *allocs = 0;
+    while ((status = reader->NextChunk(&content)) == ChunkStatus::kChunk) {
+      RecordDecoder decoder(content.data(), content.size());
+      EXPECT_TRUE(decoder.Decode([&](const auto& record) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(record)>, Alloc>) ++*allocs;
+      })) << decoder.error();
+    }
+    if (problem) *problem = reader->problem();
+    return status;
+  }
+
+  std::string OpenError() {
+    std::string error;
+    EXPECT_EQ(TraceReader::Open(path_, &error), nullptr);
+    return error;
+  }
+
+  void Truncate(off_t size) { ASSERT_EQ(truncate(path_.c_str(), size), 0); }
+  off_t Size() {
+    std::ifstream f(path_, std::ios::binary | std::ios::ate);
+    return static_cast<off_t>(f.tellg());
+  }
+
+  std::string path_;
+};
+
+TEST_F(TraceFileTest, RecordsRoundTrip) {
+  std::vector<uint8_t> bytes;
+  RecordEncoder encoder(&bytes);
+  Alloc alloc{Domain::kMem, 0x7ffff0001230, 40, 12};
+  Alloc unaligned{Domain::kRaw, 0x7ffff0001239, 1, 0};
+  Realloc realloc{Domain::kObj, 0x7ffff0001230, 0x1000, 1 << 20, 3};
+  Code code{7, "Outer.method", "/srv/app.py", 41};
+  Mark mark{"after warm-up"};
+  GcStop gc{2, 150, 3};
+  Time time{123456};
+  encoder.Put(alloc);
+  encoder.Put(unaligned);
+  encoder.Put(realloc);
+  encoder.Put(code);
+  encoder.Put(mark);
+  encoder.Put(gc);
+  encoder.Put(time);
+  RecordDecoder decoder(bytes.data(), bytes.size());
+  std::vector<std::string> seen;
+  ASSERT_TRUE(decoder.Decode([&](const auto& r) {
+    using R = std::decay_t<decltype(r)>;
+    if constexpr (std::is_same_v<R, Alloc>) {
+      seen.push_back(std::string(DomainName(r.domain)) + " " + std::to_string(r.address) + " " +
+                     std::to_string(r.size) + " " + std::to_string(r.stack));
+    } else if constexpr (std::is_same_v<R, Realloc>) {
+      seen.push_back("realloc " + std::to_string(r.old_address) + "->" + std::to_string(r.address) +
+                     " " + std::to_string(r.size));
+    } else if constexpr (std::is_same_v<R, Code>) {
+      seen.push_back(r.qualified_name + "@" + r.file + ":" + std::to_string(r.first_line));
+    } else if constexpr (std::is_same_v<R, Mark>) {
+      seen.push_back("mark " + r.label);
+    } else if constexpr (std::is_same_v<R, GcStop>) {
+      seen.push_back("gc " + std::to_string(r.generation) + " " + std::to_string(r.collected));
+    } else if constexpr (std::is_same_v<R, Time>) {
+      seen.push_back("time " + std::to_string(r.micros));
+    }
+  })) << decoder.error();
+  const std::string a = std::to_string(0x7ffff0001230);
+  const std::string b = std::to_string(0x7ffff0001239);
+  EXPECT_EQ(seen,
+            (std::vector<std::string>{
+                "mem " + a + " 40 12", "raw " + b + " 1 0", "realloc " + a + "->4096 1048576",
+                "Outer.method@/srv/app.py:41", "mark after warm-up", "gc 2 150", "time 123456"}));
+}
+
+TEST_F(TraceFileTest, AllocationsCostFewBytesAfterCompression) {
+  WriteTrace(4, 100000);
+  // 4 x 133,334 events; the real preload's events are less regular.
+  EXPECT_LT(Size(), 4 * 133334 / 2);
+}
+
+TEST_F(TraceFileTest, CompleteFileReadsToTheEnd) {
+  WriteTrace(3, 1000);
+  uint64_t allocs = 0;
+  EXPECT_EQ(ReadAll(&allocs), ChunkStatus::kEnd);
+  EXPECT_EQ(allocs, 3000u);
+  std::string error;
+  auto reader = TraceReader::Open(path_, &error);
+  ASSERT_NE(reader, nullptr);
+  EXPECT_EQ(reader->header().pid, 4242u);
+  EXPECT_EQ(reader->header().argv.size(), 3u);
+  EXPECT_EQ(reader->header().python_version, "3.12.1 (main)");
+}
+
+TEST_F(TraceFileTest, TruncatedFileKeepsEveryCompleteChunk) {
+  WriteTrace(3, 1000);
+  const off_t full = Size();
+  Truncate(full - 10);
+  uint64_t allocs = 0;
+  std::string problem;
+  EXPECT_EQ(ReadAll(&allocs, &problem), ChunkStatus::kCutShort);
+  EXPECT_EQ(allocs, 2000u);
+  EXPECT_NE(problem.find("the file ends inside the chunk"), std::string::npos) << problem;
+}
+
+TEST_F(TraceFileTest, EveryTruncationPointIsHandled) {
+  WriteTrace(2, 200);
+  const off_t full = Size();
+  std::ifstream in(path_, std::ios::binary);
+  std::string original((std::istreambuf_iterator<char>(in)), {});
+  for (off_t cut = 0; cut < full; cut += 7) {
+    std::ofstream(path_, std::ios::binary | std::ios::trunc).write(original.data(), cut);
+    std::string error;
+    auto reader = TraceReader::Open(path_, &error);
+    if (!reader) {
+      EXPECT_FALSE(error.empty());
+      continue;
+    }
+    std::vector<uint8_t> content;
+    ChunkStatus status;
+    while ((status = reader->NextChunk(&content)) == ChunkStatus::kChunk) {
+    }
+    EXPECT_TRUE(status == ChunkStatus::kCutShort || status == ChunkStatus::kEnd) << cut;
+  }
+}
+
+TEST_F(TraceFileTest, FlippedByteIsCaughtByTheChecksum) {
+  WriteTrace(3, 1000);
+  std::fstream f(path_, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(Size() - 50);
+  f.put('\xAA');
+  f.close();
+  uint64_t allocs = 0;
+  std::string problem;
+  EXPECT_EQ(ReadAll(&allocs, &problem), ChunkStatus::kDamaged);
+  EXPECT_EQ(allocs, 2000u);
+  EXPECT_NE(problem.find("checksum mismatch"), std::string::npos) << problem;
+}
+
+TEST_F(TraceFileTest, EmptyForeignAndFutureFilesGetOneClearLine) {
+  Truncate(0);
+  EXPECT_NE(OpenError().find("empty file, not an arenatrace trace"), std::string::npos);
+  std::ofstream(path_) << "PK\x03\x04 not a trace";
+  EXPECT_NE(OpenError().find("not an arenatrace trace (it starts with 'PK\\x03\\x04"),
+            std::string::npos)
+      << OpenError();
+  WriteTrace(1, 10);
+  std::fstream f(path_, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(8);
+  f.put('\x09');
+  f.close();
+  EXPECT_NE(OpenError().find("format version 9, but this arenatrace reads version 1"),
+            std::string::npos)
+      << OpenError();
+  std::string error;
+  EXPECT_EQ(TraceReader::Open("/nonexistent/x.atrace", &error), nullptr);
+  EXPECT_NE(error.find("/nonexistent/x.atrace: cannot open: No such file"), std::string::npos)
+      << error;
+}
+
+TEST_F(TraceFileTest, RandomGarbageNeverCrashesTheDecoder) {
+  std::mt19937 random(5);
+  for (int i = 0; i < 2000; ++i) {
+    std::vector<uint8_t> bytes(random() % 64);
+    for (uint8_t& b : bytes) b = static_cast<uint8_t>(random());
+    RecordDecoder decoder(bytes.data(), bytes.size());
+    decoder.Decode([](const auto&) {});
+  }
+}
+
+}  // namespace
+}  // namespace arenatrace::trace
