@@ -5,6 +5,7 @@
 #define ARENATRACE_PRELOAD_ENGINE_ABI_H_
 
 #define ARENATRACE_ENGINE_START_SYMBOL "arenatrace_engine_start"
+#define ARENATRACE_ENGINE_BEFORE_EXIT_SYMBOL "arenatrace_engine_before_exit"
 #define ARENATRACE_ENGINE_ABI_VERSION 1
 
 extern "C" {
@@ -19,6 +20,10 @@ struct ArenatraceStartInfo {
 // Returns 0 when the engine started, non-zero when it chose to stay out of
 // the process (it has then said why on stderr).
 typedef int (*ArenatraceEngineStart)(const ArenatraceStartInfo* info);
+
+// Called by the dispatcher's _exit/_Exit (os._exit, multiprocessing children),
+// which skip atexit handlers: the engine writes what it has buffered.
+typedef void (*ArenatraceEngineBeforeExit)(void);
 }
 
 #endif  // ARENATRACE_PRELOAD_ENGINE_ABI_H_

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "analyzer/cli/run_command.h"
+#include "analyzer/cli/trace_commands.h"
 
 namespace {
 
@@ -11,7 +12,9 @@ constexpr char kUsage[] =
     "usage: arenatrace <command> [options]\n"
     "\n"
     "commands:\n"
-    "  run       run a Python program with arenatrace's allocator (and, later, recording)\n"
+    "  run       run a program; its Python processes use arenatrace's allocator and are recorded\n"
+    "  summary   what a trace holds: totals, peaks per domain, threads, GC, top allocation sites\n"
+    "  dump      every record of a trace, one per line\n"
     "\n"
     "'arenatrace <command> --help' describes a command.\n";
 
@@ -25,6 +28,8 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   const std::vector<std::string> args(argv + 2, argv + argc);
   if (command == "run") return arenatrace::cli::RunCommand(args);
+  if (command == "summary") return arenatrace::cli::SummaryCommand(args);
+  if (command == "dump") return arenatrace::cli::DumpCommand(args);
   fprintf(stderr, "arenatrace: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;
 }

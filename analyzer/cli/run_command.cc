@@ -1,8 +1,12 @@
 #include "analyzer/cli/run_command.h"
 
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -21,7 +25,13 @@ constexpr char kRunUsage[] =
     "usage: arenatrace run [options] -- <command> [args...]\n"
     "       arenatrace run [options] <script.py> [args...]   (runs python3 from PATH)\n"
     "\n"
+    "Every Python process of the command's tree is recorded: the first into the\n"
+    "output file, every other one (forks, subprocesses) into <output>.<pid>.\n"
+    "\n"
     "options:\n"
+    "  -o FILE, --output=FILE           the trace (default: <program>.<pid>.atrace here)\n"
+    "  --no-trace                       record nothing (arenatrace's allocator only)\n"
+    "  --max-depth=N                    keep the innermost N Python frames per stack\n"
     "  --allocator=arenatrace|pymalloc  serve Python's small objects from arenatrace's\n"
     "                                   allocator (default), or keep CPython's pymalloc\n"
     "  --stats                          print allocator statistics when each Python exits\n"
@@ -29,6 +39,9 @@ constexpr char kRunUsage[] =
     "                                   as one JSON line\n";
 
 struct RunOptions {
+  std::string output;
+  bool trace = true;
+  std::string max_depth;
   std::string allocator = "arenatrace";
   bool stats = false;
   std::string stats_json;
@@ -68,6 +81,83 @@ std::string PreloadValue(const std::string& library) {
   return absl::StrJoin(entries, ":");
 }
 
+// Where the traces of a run went: the output itself and <output>.<pid> for
+// every other Python process, written since `started`.
+std::vector<std::string> TracesWritten(const std::string& output,
+                                       std::filesystem::file_time_type started) {
+  std::vector<std::string> traces;
+  std::error_code error;
+  const std::filesystem::path path(output);
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
+  const std::string base = path.filename().string();
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    const std::string name = entry.path().filename().string();
+    const bool ours = name == base ||
+                      (absl::StartsWith(name, base + ".") &&
+                       name.find_first_not_of("0123456789", base.size() + 1) == std::string::npos &&
+                       name.size() > base.size() + 1);
+    if (ours && entry.last_write_time(error) >= started) traces.push_back(entry.path().string());
+  }
+  std::sort(traces.begin(), traces.end(), [](const std::string& a, const std::string& b) {
+    return a.size() != b.size() ? a.size() < b.size() : a < b;
+  });
+  return traces;
+}
+
+// "<script or program>.<pid>.atrace" in the current directory.
+std::string DefaultOutput(const std::vector<std::string>& command, pid_t pid) {
+  const bool script = command.size() > 1 && command[0] == "python3";
+  return absl::StrCat(std::filesystem::path(command[script ? 1 : 0]).stem().string(), ".", pid,
+                      ".atrace");
+}
+
+// Runs the command as a child, so that the traces can be reported when it
+// ends; its exit status (or its death by a signal) becomes ours.
+int RunAndReport(RunOptions& options) {
+  std::vector<char*> argv;
+  for (std::string& word : options.command) argv.push_back(word.data());
+  argv.push_back(nullptr);
+  const auto started = std::filesystem::file_time_type::clock::now() - std::chrono::seconds(1);
+
+  // Interrupts from the terminal reach the whole process group: the program
+  // decides what to do with them, and we wait for it.
+  signal(SIGINT, SIG_IGN);
+  signal(SIGQUIT, SIG_IGN);
+  const pid_t child = fork();
+  if (child < 0) {
+    fprintf(stderr, "arenatrace run: cannot start '%s': %s\n", argv[0], strerror(errno));
+    return 126;
+  }
+  if (child == 0) {
+    signal(SIGINT, SIG_DFL);
+    signal(SIGQUIT, SIG_DFL);
+    if (options.trace) {
+      if (options.output.empty()) options.output = DefaultOutput(options.command, getpid());
+      setenv("ARENATRACE_OUTPUT", std::filesystem::absolute(options.output).c_str(), 1);
+      setenv("ARENATRACE_ROOT_PID", std::to_string(getpid()).c_str(), 1);
+    }
+    execvp(argv[0], argv.data());
+    fprintf(stderr, "arenatrace run: cannot run '%s': %s\n", argv[0], strerror(errno));
+    _exit(errno == ENOENT ? 127 : 126);
+  }
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (options.trace) {
+    if (options.output.empty()) options.output = DefaultOutput(options.command, child);
+    for (const std::string& trace : TracesWritten(options.output, started)) {
+      fprintf(stderr, "arenatrace: trace written to %s\n", trace.c_str());
+    }
+  }
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    signal(sig, SIG_DFL);
+    raise(sig);
+    return 128 + sig;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
 }  // namespace
 
 int RunCommand(const std::vector<std::string>& args) {
@@ -84,7 +174,19 @@ int RunCommand(const std::vector<std::string>& args) {
       return 0;
     }
     if (!absl::StartsWith(arg, "-")) break;
-    if (absl::StartsWith(arg, "--allocator=")) {
+    if (arg == "-o" && i + 1 < args.size()) {
+      options.output = args[++i];
+    } else if (absl::StartsWith(arg, "--output=")) {
+      options.output = arg.substr(strlen("--output="));
+    } else if (arg == "--no-trace") {
+      options.trace = false;
+    } else if (absl::StartsWith(arg, "--max-depth=")) {
+      options.max_depth = arg.substr(strlen("--max-depth="));
+      if (options.max_depth.empty() ||
+          options.max_depth.find_first_not_of("0123456789") != std::string::npos) {
+        return UsageError("--max-depth takes a number of frames");
+      }
+    } else if (absl::StartsWith(arg, "--allocator=")) {
       options.allocator = arg.substr(strlen("--allocator="));
       if (options.allocator != "arenatrace" && options.allocator != "pymalloc") {
         return UsageError(absl::StrCat("--allocator must be arenatrace or pymalloc, not '",
@@ -115,13 +217,9 @@ int RunCommand(const std::vector<std::string>& args) {
   setenv("ARENATRACE_ALLOCATOR", options.allocator.c_str(), 1);
   if (options.stats) setenv("ARENATRACE_STATS", "1", 1);
   if (!options.stats_json.empty()) setenv("ARENATRACE_STATS_JSON", options.stats_json.c_str(), 1);
-
-  std::vector<char*> argv;
-  for (std::string& word : options.command) argv.push_back(word.data());
-  argv.push_back(nullptr);
-  execvp(argv[0], argv.data());
-  fprintf(stderr, "arenatrace run: cannot run '%s': %s\n", argv[0], strerror(errno));
-  return errno == ENOENT ? 127 : 126;
+  if (!options.max_depth.empty()) setenv("ARENATRACE_MAX_DEPTH", options.max_depth.c_str(), 1);
+  unsetenv("ARENATRACE_OUTPUT");
+  return RunAndReport(options);
 }
 
 }  // namespace arenatrace::cli

@@ -4,6 +4,7 @@
 // LD_PRELOAD for the children. In a CPython it loads the engine built for that
 // minor version, found next to itself, and starts it before `main`.
 #include <dlfcn.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -15,6 +16,8 @@
 
 namespace arenatrace::preload {
 namespace {
+
+ArenatraceEngineBeforeExit g_before_exit = nullptr;
 
 // "3.11.7 (main, ...)" -> 3, 11; false when it does not look like a version.
 bool ParseVersion(const char* version, int* major, int* minor) {
@@ -76,11 +79,29 @@ void Start(int argc, char** argv) {
     return;
   }
   const ArenatraceStartInfo info = {ARENATRACE_ENGINE_ABI_VERSION, argc, argv, version};
-  start(&info);
+  if (start(&info) == 0) {
+    g_before_exit = reinterpret_cast<ArenatraceEngineBeforeExit>(
+        dlsym(engine, ARENATRACE_ENGINE_BEFORE_EXIT_SYMBOL));
+  }
+}
+
+[[noreturn]] void ExitNow(int status) {
+  if (g_before_exit != nullptr) g_before_exit();
+  syscall(SYS_exit_group, status);
+  __builtin_unreachable();
 }
 
 }  // namespace
 }  // namespace arenatrace::preload
+
+// _exit and _Exit end the process without atexit handlers (os._exit does, and
+// every multiprocessing child): interposed so that the trace is completed.
+extern "C" __attribute__((visibility("default"), noreturn)) void _exit(int status) {
+  arenatrace::preload::ExitNow(status);
+}
+extern "C" __attribute__((visibility("default"), noreturn)) void _Exit(int status) {
+  arenatrace::preload::ExitNow(status);
+}
 
 // glibc passes (argc, argv, envp) to the constructors of preloaded libraries.
 __attribute__((constructor)) static void ArenatraceDispatcherInit(int argc, char** argv, char**) {

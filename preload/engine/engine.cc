@@ -3,11 +3,13 @@
 #include <Python.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 
-#include "preload/engine/allocator_hooks.h"
+#include "preload/engine/domain_hooks.h"
 #include "preload/engine/options.h"
 #include "preload/engine/python_command_line.h"
+#include "preload/engine/recorder.h"
 #include "preload/engine/stats_report.h"
 #include "preload/engine_abi.h"
 #include "preload/log.h"
@@ -64,14 +66,34 @@ int Start(const ArenatraceStartInfo* info) {
   if (g_options.stats_to_stderr || g_options.stats_json_path[0] != '\0') {
     atexit(&ReportStatsAtExit);
   }
-  if (g_options.allocator == AllocatorChoice::kPymalloc) return 0;
+  const bool record = g_options.output_path[0] != '\0';
+  if (g_options.allocator == AllocatorChoice::kPymalloc && !record) return 0;  // nothing to do
   if (!MayInstallOurAllocator(ParsePythonCommandLine(info->argc, info->argv))) return 0;
-  InstallAllocatorHooks();
+
+  HookChoice choice = {g_options.allocator == AllocatorChoice::kArenatrace, false};
+  if (record) {
+    RecordingOptions recording;
+    snprintf(recording.output_path, sizeof recording.output_path, "%s", g_options.output_path);
+    recording.root_pid = g_options.root_pid;
+    recording.max_depth = g_options.max_depth;
+    recording.allocator = choice.serve_small_objects ? "arenatrace" : "pymalloc";
+    recording.argc = info->argc;
+    recording.argv = info->argv;
+    recording.python_version = info->python_version;
+    choice.record = StartRecording(recording);
+    // Registered after the statistics report, so it runs before it.
+    if (choice.record) atexit(&StopRecording);
+  }
+  InstallDomainHooks(choice);
   return 0;
 }
 
 }  // namespace
 }  // namespace arenatrace::preload
+
+extern "C" __attribute__((visibility("default"))) void arenatrace_engine_before_exit() {
+  arenatrace::preload::StopRecording();
+}
 
 extern "C" __attribute__((visibility("default"))) int arenatrace_engine_start(
     const ArenatraceStartInfo* info) {

@@ -25,6 +25,21 @@ EngineOptions ReadEngineOptions() {
     // Copied: the program may rewrite its environment before we read it back at exit.
     snprintf(options.stats_json_path, sizeof options.stats_json_path, "%s", path);
   }
+  if (const char* output = getenv("ARENATRACE_OUTPUT"); output != nullptr && *output != '\0') {
+    snprintf(options.output_path, sizeof options.output_path, "%s", output);
+  }
+  if (const char* root = getenv("ARENATRACE_ROOT_PID"); root != nullptr) {
+    options.root_pid = strtol(root, nullptr, 10);
+  }
+  if (const char* depth = getenv("ARENATRACE_MAX_DEPTH"); depth != nullptr && *depth != '\0') {
+    char* end = nullptr;
+    const long value = strtol(depth, &end, 10);
+    if (*end != '\0' || value < 0) {
+      Log("ARENATRACE_MAX_DEPTH=%s is not a number of frames; keeping every frame", depth);
+    } else {
+      options.max_depth = static_cast<unsigned>(value);
+    }
+  }
   return options;
 }
 

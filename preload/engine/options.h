@@ -11,6 +11,9 @@ enum class AllocatorChoice {
 };
 
 struct EngineOptions {
+  char output_path[4096] = {};  // ARENATRACE_OUTPUT: the trace to write; empty: record nothing
+  long root_pid = 0;            // ARENATRACE_ROOT_PID: the process that writes output_path itself
+  unsigned max_depth = 0;       // ARENATRACE_MAX_DEPTH: Python frames kept per stack, 0: all
   AllocatorChoice allocator = AllocatorChoice::kArenatrace;
   bool stats_to_stderr = false;     // ARENATRACE_STATS=1
   char stats_json_path[1024] = {};  // ARENATRACE_STATS_JSON=FILE: one JSON line per process

@@ -49,8 +49,12 @@ class Run:
         return [s for s in self.stats if s["hooks_installed"] and s["small_allocs"] > 0]
 
 
-def run(command, *, options=(), env=None, traced=True, timeout=600, stdin=None):
-    """Runs `command` (a list) via `arenatrace run`, or plainly if not traced."""
+def run(command, *, options=("--no-trace",), env=None, traced=True, timeout=600, stdin=None):
+    """Runs `command` (a list) via `arenatrace run`, or plainly if not traced.
+
+    By default nothing is recorded (--no-trace): these runs test the allocator
+    and the process tree; recording has its own tests (test_recording.py).
+    """
     env = clean_env() if env is None else env
     with tempfile.TemporaryDirectory() as tmp:
         stats_path = os.path.join(tmp, "stats.jsonl")
@@ -79,3 +83,42 @@ class TestCase(unittest.TestCase):
         self.assertEqual(plain.returncode, traced.returncode, traced.stderr)
         self.assertEqual(plain.stdout, traced.stdout)
         self.assertEqual(plain.stderr, traced.stderr)
+
+
+def summary(trace, *extra):
+    """`arenatrace summary --json` of a trace: (exit status, parsed report)."""
+    result = subprocess.run([ARENATRACE, "summary", "--json", *extra, trace],
+                            capture_output=True, text=True)
+    report = json.loads(result.stdout) if result.stdout.strip() else None
+    return result.returncode, report, result.stderr
+
+
+def record(source, tmp, *, options=(), env=None, timeout=600):
+    """Runs Python `source` (dedented, written to app.py in `tmp`) under
+    `arenatrace run -o tmp/out.atrace`. Returns (Run, trace path, script path)."""
+    script = os.path.join(tmp, "app.py")
+    with open(script, "w") as f:
+        f.write(textwrap.dedent(source))
+    trace = os.path.join(tmp, "out.atrace")
+    completed = subprocess.run(
+        [ARENATRACE, "run", "-o", trace, *options, "--", PYTHON, script],
+        env=clean_env() if env is None else env, capture_output=True, text=True,
+        timeout=timeout, cwd=tmp)
+    return Run(completed, []), trace, script
+
+
+def line_of(script, marker):
+    """The 1-based line of `script` that contains `marker`."""
+    with open(script) as f:
+        for number, line in enumerate(f, 1):
+            if marker in line:
+                return number
+    raise AssertionError("%r not in %s" % (marker, script))
+
+
+def site_at(report, script, line):
+    """The top allocation site of `report` whose innermost frame is script:line."""
+    for site in report["top_sites"]:
+        if site["stack"] and site["stack"][0]["file"] == script and site["stack"][0]["line"] == line:
+            return site
+    return None

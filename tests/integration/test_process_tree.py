@@ -65,7 +65,8 @@ class ProcessTreeTest(TestCase):
             env = clean_env()
             with tempfile.TemporaryDirectory() as stats_dir:
                 stats = os.path.join(stats_dir, "s.jsonl")
-                traced = subprocess.run([ARENATRACE, "run", "--stats-json=" + stats, script, "x"],
+                traced = subprocess.run([ARENATRACE, "run", "--no-trace", "--stats-json=" + stats, script,
+                                         "x"],
                                         env=env, capture_output=True, text=True)
                 served = ""
                 if os.path.exists(stats):

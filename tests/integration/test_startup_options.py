@@ -56,13 +56,13 @@ class StartupOptionsTest(TestCase):
 
     def test_allocator_pymalloc_changes_nothing(self):
         plain = run(SHOW_ENV, traced=False)
-        traced = run(SHOW_ENV, options=["--allocator=pymalloc"])
+        traced = run(SHOW_ENV, options=["--no-trace", "--allocator=pymalloc"])
         self.assertSameOutput(plain, traced)
         self.assertEqual(traced.stats[0]["allocator"], "pymalloc")
         self.assertNotServed(traced)
 
     def test_stats_table_on_stderr(self):
-        traced = run(SHOW_ENV, options=["--stats"])
+        traced = run(SHOW_ENV, options=["--no-trace", "--stats"])
         self.assertEqual(traced.returncode, 0)
         self.assertIn("arenatrace: allocator statistics for pid", traced.stderr)
         self.assertRegex(traced.stderr, r"arenas \(1 MiB\): \d+ mapped now, [1-9]\d* at peak")

@@ -1,0 +1,152 @@
+/* Frame walking for every supported CPython. C, not C++: from 3.11 the frame
+ * layout is in internal headers that only compile as C. */
+#include <patchlevel.h>
+
+#if PY_VERSION_HEX >= 0x030B0000
+#define Py_BUILD_CORE 1
+#endif
+#include <Python.h>
+#include <frameobject.h>
+#include <pthread.h>
+#if PY_VERSION_HEX >= 0x030B0000
+#include <internal/pycore_frame.h>
+#endif
+
+#include "preload/cpython/python_frames.h"
+
+PyThreadState* arenatrace_attached_thread_state(void) {
+#if PY_VERSION_HEX >= 0x030D0000
+  PyThreadState* tstate = PyThreadState_GetUnchecked();
+#else
+  /* Up to 3.11 this is the GIL holder, whichever thread it is; from 3.12 the
+   * calling thread's attached state. */
+  PyThreadState* tstate = _PyThreadState_UncheckedGet();
+#endif
+  if (tstate == NULL || tstate->thread_id != (unsigned long)pthread_self()) return NULL;
+  return tstate;
+}
+
+#if PY_VERSION_HEX < 0x030B0000
+
+int arenatrace_walk_frames(PyThreadState* tstate, ArenatraceRawFrame* out, int capacity) {
+  int depth = 0;
+  for (PyFrameObject* frame = tstate->frame; frame != NULL; frame = frame->f_back) {
+    if (depth < capacity) {
+      out[depth].code = frame->f_code;
+      int lasti = frame->f_lasti < 0 ? 0 : frame->f_lasti;
+#if PY_VERSION_HEX >= 0x030A0000
+      lasti *= 2; /* 3.10 counts code units */
+#endif
+      out[depth].offset = lasti;
+    }
+    ++depth;
+  }
+  return depth;
+}
+
+#else
+
+/* 3.11+: _PyInterpreterFrame chain. */
+static inline PyCodeObject* FrameCode(_PyInterpreterFrame* frame) {
+#if PY_VERSION_HEX >= 0x030D0000
+  PyObject* executable = frame->f_executable;
+  return (executable != NULL && PyCode_Check(executable)) ? (PyCodeObject*)executable : NULL;
+#else
+  return frame->f_code;
+#endif
+}
+
+static inline _Py_CODEUNIT* FrameInstruction(_PyInterpreterFrame* frame) {
+#if PY_VERSION_HEX >= 0x030D0000
+  return frame->instr_ptr;
+#else
+  return frame->prev_instr;
+#endif
+}
+
+int arenatrace_walk_frames(PyThreadState* tstate, ArenatraceRawFrame* out, int capacity) {
+#if PY_VERSION_HEX >= 0x030D0000
+  _PyInterpreterFrame* frame = tstate->current_frame;
+#else
+  _PyInterpreterFrame* frame = tstate->cframe->current_frame;
+#endif
+  int depth = 0;
+  for (; frame != NULL; frame = frame->previous) {
+#if PY_VERSION_HEX >= 0x030C0000
+    if (frame->owner == FRAME_OWNED_BY_CSTACK) continue; /* entry trampolines and shims */
+#endif
+    PyCodeObject* code = FrameCode(frame);
+    if (code == NULL) continue;
+    _Py_CODEUNIT* first = _PyCode_CODE(code);
+    _Py_CODEUNIT* instruction = FrameInstruction(frame);
+    /* Incomplete frames: pushed, not yet running their first traceable
+     * instruction. */
+    if (frame->owner != FRAME_OWNED_BY_GENERATOR &&
+        instruction < first + code->_co_firsttraceable) {
+      continue;
+    }
+    if (depth < capacity) {
+      out[depth].code = code;
+      out[depth].offset = (int)(instruction - first) * (int)sizeof(_Py_CODEUNIT);
+    }
+    ++depth;
+  }
+  return depth;
+}
+
+#endif
+
+int arenatrace_code_line(PyCodeObject* code, int offset) { return PyCode_Addr2Line(code, offset); }
+
+/* UTF-8 of a str object, from its canonical representation: no allocation. */
+static void CopyUtf8(PyObject* text, char* out, size_t size) {
+  size_t used = 0;
+  if (size == 0) return;
+  if (text != NULL && PyUnicode_Check(text)
+#if PY_VERSION_HEX < 0x030C0000
+      && PyUnicode_IS_READY(text)
+#endif
+  ) {
+    const int kind = PyUnicode_KIND(text);
+    const void* data = PyUnicode_DATA(text);
+    const Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    for (Py_ssize_t i = 0; i < length; ++i) {
+      const Py_UCS4 c = PyUnicode_READ(kind, data, i);
+      char bytes[4];
+      size_t n;
+      if (c < 0x80) {
+        bytes[0] = (char)c;
+        n = 1;
+      } else if (c < 0x800) {
+        bytes[0] = (char)(0xC0 | (c >> 6));
+        bytes[1] = (char)(0x80 | (c & 0x3F));
+        n = 2;
+      } else if (c < 0x10000) {
+        bytes[0] = (char)(0xE0 | (c >> 12));
+        bytes[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+        bytes[2] = (char)(0x80 | (c & 0x3F));
+        n = 3;
+      } else {
+        bytes[0] = (char)(0xF0 | (c >> 18));
+        bytes[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+        bytes[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+        bytes[3] = (char)(0x80 | (c & 0x3F));
+        n = 4;
+      }
+      if (used + n + 1 > size) break;
+      for (size_t j = 0; j < n; ++j) out[used++] = bytes[j];
+    }
+  }
+  out[used] = '\0';
+}
+
+void arenatrace_code_identity(PyCodeObject* code, char* name, size_t name_size, char* file,
+                              size_t file_size, int* first_line) {
+#if PY_VERSION_HEX >= 0x030B0000
+  CopyUtf8(code->co_qualname, name, name_size);
+#else
+  CopyUtf8(code->co_name, name, name_size);
+#endif
+  CopyUtf8(code->co_filename, file, file_size);
+  *first_line = code->co_firstlineno;
+}

@@ -1,0 +1,42 @@
+// The current Python stack, read straight from the interpreter's frames:
+// nothing is allocated, no Python code runs, so it is safe inside an
+// allocator hook. Implemented per CPython version in python_frames.c, the only
+// file that knows the frame layouts.
+#ifndef ARENATRACE_PRELOAD_CPYTHON_PYTHON_FRAMES_H_
+#define ARENATRACE_PRELOAD_CPYTHON_PYTHON_FRAMES_H_
+
+#include <Python.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+  PyCodeObject* code;
+  int offset;  // bytes from the start of the code's instructions
+} ArenatraceRawFrame;
+
+// The calling thread's state if it holds the GIL (so its frames are stable),
+// else NULL.
+PyThreadState* arenatrace_attached_thread_state(void);
+
+// Writes up to `capacity` frames of `tstate`, innermost first, skipping
+// incomplete and shim frames. Returns how many frames the stack has (which may
+// exceed `capacity`: only the innermost `capacity` are written).
+int arenatrace_walk_frames(PyThreadState* tstate, ArenatraceRawFrame* out, int capacity);
+
+// The line of `offset` in `code` (PyCode_Addr2Line, which does not allocate).
+int arenatrace_code_line(PyCodeObject* code, int offset);
+
+// The code object's qualified name (its name before 3.11), file and first
+// line, as UTF-8 copied into the buffers (truncated to fit, NUL-terminated),
+// without allocating.
+void arenatrace_code_identity(PyCodeObject* code, char* name, size_t name_size, char* file,
+                              size_t file_size, int* first_line);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif  // ARENATRACE_PRELOAD_CPYTHON_PYTHON_FRAMES_H_

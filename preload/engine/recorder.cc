@@ -1,0 +1,435 @@
+#include "preload/engine/recorder.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <vector>
+
+#include "core/trace/chunk_writer.h"
+#include "core/trace/record_codec.h"
+#include "preload/cpython/python_frames.h"
+#include "preload/engine/stack_table.h"
+#include "preload/log.h"
+
+namespace arenatrace::preload {
+
+std::atomic<bool> g_recording{false};
+
+namespace {
+
+constexpr uint64_t kTickMicros = 1000;  // the resolution of event times
+constexpr unsigned kRssEveryTicks = 10;
+constexpr unsigned kFlushEveryTicks = 100;
+constexpr size_t kFlushBytes = size_t{1} << 20;
+// A stalled writer (a slow disk) must not let the buffer grow without bound:
+// past this, events are counted as lost instead.
+constexpr size_t kDropBytes = size_t{48} << 20;
+constexpr uint64_t kNoThread = ~uint64_t{0};
+constexpr uint64_t kNoTime = ~uint64_t{0};
+
+// Uncontended in the common case (the GIL serialises most callers); spins
+// briefly, then yields, for RAW calls from threads without the GIL.
+class SpinLock {
+ public:
+  void Lock() {
+    for (unsigned spins = 0; locked_.exchange(true, std::memory_order_acquire); ++spins) {
+      while (locked_.load(std::memory_order_relaxed)) {
+        if (++spins > 64) sched_yield();
+      }
+    }
+  }
+  void Unlock() { locked_.store(false, std::memory_order_release); }
+
+ private:
+  std::atomic<bool> locked_{false};
+};
+
+struct ThreadState {
+  uint64_t index = kNoThread;
+  uint64_t generation = 0;  // of the recorder: a forked child registers threads again
+  ThreadStackCache stacks;
+};
+
+struct Recorder {
+  SpinLock lock;
+  std::vector<uint8_t> active;
+  std::vector<uint8_t> writing;
+  trace::RecordEncoder encoder{&active};
+  std::unique_ptr<StackTable> stacks;
+  std::unique_ptr<trace::ChunkWriter> writer;  // null until the file is opened
+  uint64_t generation = 1;
+  uint64_t chunk_time = kNoTime;      // the Time in force in the current chunk
+  uint64_t chunk_thread = kNoThread;  // the thread in force in the current chunk
+  uint64_t next_thread_index = 0;
+  uint64_t lost_events = 0;
+  RecordingOptions options;
+  char path[4200] = {};
+  timespec start = {};
+  pthread_t thread = {};
+  std::atomic<bool> stop{false};
+  bool thread_running = false;
+  int statm_fd = -1;
+  pid_t pid = 0;  // the recording process (a vfork child shares our memory, not our pid)
+};
+
+alignas(Recorder) unsigned char g_recorder_storage[sizeof(Recorder)];
+Recorder* g = nullptr;  // never destroyed: exit handlers and other threads may still call in
+std::atomic<uint64_t> g_now_micros{0};
+__attribute__((tls_model("initial-exec"))) __thread ThreadState* t_thread = nullptr;
+pthread_key_t g_thread_key;
+
+uint64_t MicrosSince(const timespec& start) {
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  const int64_t nanos = (static_cast<int64_t>(now.tv_sec) - start.tv_sec) * 1000000000 +
+                        (static_cast<int64_t>(now.tv_nsec) - start.tv_nsec);
+  return nanos < 0 ? 0 : static_cast<uint64_t>(nanos / 1000);
+}
+
+void FreeThreadState(void* state) { delete static_cast<ThreadState*>(state); }
+
+ThreadState* CurrentThread() {
+  if (__builtin_expect(t_thread == nullptr, 0)) {
+    t_thread = new (std::nothrow) ThreadState();
+    if (t_thread != nullptr) pthread_setspecific(g_thread_key, t_thread);
+  }
+  return t_thread;
+}
+
+// Before an event: make sure the chunk says which thread and what time it is.
+// Called with the lock held.
+void EnsureWriterRunning();
+
+void Prologue(ThreadState* thread) {
+  EnsureWriterRunning();
+  if (thread->generation != g->generation) {
+    thread->index = g->next_thread_index++;
+    thread->generation = g->generation;
+    char name[64] = {};
+    const long tid = syscall(SYS_gettid);
+    if (tid == getpid()) {
+      snprintf(name, sizeof name, "MainThread");
+    } else {
+      pthread_getname_np(pthread_self(), name, sizeof name);
+    }
+    trace::ThreadStart start{thread->index, static_cast<uint64_t>(tid), name};
+    g->encoder.Put(start);
+  }
+  const uint64_t now = g_now_micros.load(std::memory_order_relaxed);
+  if (now != g->chunk_time) {
+    g->chunk_time = now;
+    trace::Time time{now};
+    g->encoder.Put(time);
+  }
+  if (thread->index != g->chunk_thread) {
+    g->chunk_thread = thread->index;
+    trace::ThreadSwitch which{thread->index};
+    g->encoder.Put(which);
+  }
+}
+
+bool Full() {
+  if (__builtin_expect(g->active.size() < kDropBytes, 1)) return false;
+  ++g->lost_events;
+  return true;
+}
+
+bool OpenTraceFile() {
+  const int fd = open(g->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    Log("cannot write the trace %s: %s; this process runs unrecorded", g->path, strerror(errno));
+    return false;
+  }
+  g->writer = std::make_unique<trace::ChunkWriter>(fd);
+  std::vector<uint8_t> bytes;
+  trace::RecordEncoder encoder(&bytes);
+  trace::Header header;
+  header.pid = static_cast<uint64_t>(getpid());
+  header.ppid = static_cast<uint64_t>(getppid());
+  for (int i = 0; i < g->options.argc && g->options.argv && g->options.argv[i]; ++i) {
+    header.argv.emplace_back(g->options.argv[i]);
+  }
+  header.python_version = g->options.python_version;
+  header.allocator = g->options.allocator;
+  char options[128];
+  snprintf(options, sizeof options, "max_depth=%u\n", g->options.max_depth);
+  header.options = options;
+  timespec wall;
+  clock_gettime(CLOCK_REALTIME, &wall);
+  header.start_unix_micros = static_cast<uint64_t>(wall.tv_sec) * 1000000 +
+                             static_cast<uint64_t>(wall.tv_nsec) / 1000 -
+                             g_now_micros.load(std::memory_order_relaxed);
+  header.time_resolution_micros = kTickMicros;
+  encoder.PutHeader(header);
+  if (!g->writer->WriteFileHeader() ||
+      !g->writer->WriteChunk(trace::ChunkKind::kHeader, bytes.data(), bytes.size())) {
+    Log("cannot write the trace %s: %s; this process runs unrecorded", g->path,
+        strerror(g->writer->error_number()));
+    g->writer.reset();
+    return false;
+  }
+  return true;
+}
+
+// Moves the buffer out under the lock and writes it outside. Only the writer
+// thread (or the exit handler, once the writer thread is gone) calls this.
+void Flush() {
+  g->lock.Lock();
+  if (g->lost_events != 0) {
+    trace::Lost lost{g->lost_events, "the trace writer fell behind"};
+    g->encoder.Put(lost);
+    g->lost_events = 0;
+  }
+  if (g->active.empty()) {
+    g->lock.Unlock();
+    return;
+  }
+  std::swap(g->active, g->writing);
+  g->encoder.StartChunk();
+  g->chunk_time = kNoTime;
+  g->chunk_thread = kNoThread;
+  g->lock.Unlock();
+
+  if (g->writer == nullptr && !OpenTraceFile()) {
+    g_recording.store(false);
+  } else if (!g->writer->WriteChunk(trace::ChunkKind::kRecords, g->writing.data(),
+                                    g->writing.size())) {
+    Log("cannot write the trace %s: %s; recording stopped, the program goes on", g->path,
+        strerror(g->writer->error_number()));
+    g_recording.store(false);
+  }
+  g->writing.clear();
+}
+
+uint64_t ReadRss() {
+  char buffer[96];
+  const ssize_t n = pread(g->statm_fd, buffer, sizeof buffer - 1, 0);
+  if (n <= 0) return 0;
+  buffer[n] = '\0';
+  unsigned long long size = 0;
+  unsigned long long resident = 0;
+  if (sscanf(buffer, "%llu %llu", &size, &resident) != 2) return 0;
+  return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+void* WriterMain(void*) {
+  timespec next;
+  clock_gettime(CLOCK_MONOTONIC, &next);
+  for (unsigned tick = 1; !g->stop.load(std::memory_order_relaxed); ++tick) {
+    next.tv_nsec += kTickMicros * 1000;
+    if (next.tv_nsec >= 1000000000) {
+      next.tv_nsec -= 1000000000;
+      ++next.tv_sec;
+    }
+    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, nullptr);
+    g_now_micros.store(MicrosSince(g->start), std::memory_order_relaxed);
+    if (!g_recording.load(std::memory_order_relaxed)) continue;
+    if (tick % kRssEveryTicks == 0 && g->statm_fd >= 0) {
+      const uint64_t rss = ReadRss();
+      g->lock.Lock();
+      const uint64_t now = g_now_micros.load(std::memory_order_relaxed);
+      if (now != g->chunk_time) {
+        g->chunk_time = now;
+        trace::Time time{now};
+        g->encoder.Put(time);
+      }
+      trace::Rss record{rss};
+      g->encoder.Put(record);
+      g->lock.Unlock();
+    }
+    bool flush = tick % kFlushEveryTicks == 0;
+    if (!flush) {
+      g->lock.Lock();
+      flush = g->active.size() >= kFlushBytes;
+      g->lock.Unlock();
+    }
+    if (flush) Flush();
+  }
+  return nullptr;
+}
+
+void StartWriterThread() {
+  // The writer must never receive the program's signals.
+  sigset_t all;
+  sigset_t previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
+  g->stop.store(false);
+  g->thread_running = pthread_create(&g->thread, nullptr, &WriterMain, nullptr) == 0;
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+}
+
+void StopWriterThread() {
+  if (!g->thread_running) return;
+  g->stop.store(true);
+  pthread_join(g->thread, nullptr);
+  g->thread_running = false;
+}
+
+// Before fork: the writer thread is stopped (and restarted lazily by the next
+// event, on both sides). Python 3.12+ warns about forking a multi-threaded
+// process by counting the process's threads just after fork returns in the
+// parent: our thread must not be there then.
+void StopWriterBeforeFork() {
+  if (g == nullptr) return;
+  StopWriterThread();
+  g->lock.Lock();
+}
+void UnlockInParent() {
+  if (g != nullptr) g->lock.Unlock();
+}
+
+// The child of a fork records into its own file, <output>.<pid>, opened at its
+// first flush (a child that execs at once leaves no file behind). What the
+// parent had buffered is the parent's.
+void RestartInChild() {
+  if (g == nullptr) return;
+  g->active.clear();
+  g->writing.clear();
+  g->encoder.StartChunk();
+  g->chunk_time = kNoTime;
+  g->chunk_thread = kNoThread;
+  g->next_thread_index = 0;
+  ++g->generation;
+  g->lost_events = 0;
+  if (g->writer != nullptr) g->writer.release();  // the parent's descriptor: leave it to the parent
+  g->stacks->Reset();
+  snprintf(g->path, sizeof g->path, "%s.%d", g->options.output_path, static_cast<int>(getpid()));
+  g->pid = getpid();
+  g->lock.Unlock();
+}
+
+// Called with the lock held, by every event.
+inline void EnsureWriterRunning() {
+  if (__builtin_expect(!g->thread_running, 0)) StartWriterThread();
+}
+
+}  // namespace
+
+bool StartRecording(const RecordingOptions& options) {
+  g = new (g_recorder_storage) Recorder();
+  g->options = options;
+  if (options.root_pid == 0 || options.root_pid == getpid()) {
+    snprintf(g->path, sizeof g->path, "%s", options.output_path);
+  } else {
+    snprintf(g->path, sizeof g->path, "%s.%d", options.output_path, static_cast<int>(getpid()));
+  }
+  clock_gettime(CLOCK_MONOTONIC, &g->start);
+  g->pid = getpid();
+  g->stacks = std::make_unique<StackTable>(options.max_depth);
+  g->active.reserve(kFlushBytes * 2);
+  g->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  pthread_key_create(&g_thread_key, &FreeThreadState);
+  if (!OpenTraceFile()) return false;
+  g_recording.store(true);
+  pthread_atfork(&StopWriterBeforeFork, &UnlockInParent, &RestartInChild);
+  StartWriterThread();
+  return true;
+}
+
+void RecordAlloc(trace::Domain domain, void* ptr, size_t size) {
+  if (ptr == nullptr) return;
+  ThreadState* thread = CurrentThread();
+  if (thread == nullptr) return;
+  PyThreadState* tstate = arenatrace_attached_thread_state();
+  g->lock.Lock();
+  if (g_recording.load(std::memory_order_relaxed) && !Full()) {
+    Prologue(thread);
+    const uint32_t stack =
+        tstate != nullptr ? g->stacks->Capture(tstate, &thread->stacks, &g->encoder) : 0;
+    trace::Alloc record{domain, reinterpret_cast<uint64_t>(ptr), size, stack};
+    g->encoder.Put(record);
+  }
+  g->lock.Unlock();
+}
+
+void RecordFree(trace::Domain domain, void* ptr) {
+  if (ptr == nullptr) return;
+  ThreadState* thread = CurrentThread();
+  if (thread == nullptr) return;
+  g->lock.Lock();
+  if (g_recording.load(std::memory_order_relaxed) && !Full()) {
+    Prologue(thread);
+    trace::Free record{domain, reinterpret_cast<uint64_t>(ptr)};
+    g->encoder.Put(record);
+  }
+  g->lock.Unlock();
+}
+
+void BeginRealloc() { g->lock.Lock(); }
+
+void EndRealloc(trace::Domain domain, void* old_ptr, void* new_ptr, size_t size) {
+  ThreadState* thread = CurrentThread();
+  if (new_ptr != nullptr && thread != nullptr && g_recording.load(std::memory_order_relaxed) &&
+      !Full()) {
+    Prologue(thread);
+    PyThreadState* tstate = arenatrace_attached_thread_state();
+    const uint32_t stack =
+        tstate != nullptr ? g->stacks->Capture(tstate, &thread->stacks, &g->encoder) : 0;
+    if (old_ptr == nullptr) {
+      trace::Alloc record{domain, reinterpret_cast<uint64_t>(new_ptr), size, stack};
+      g->encoder.Put(record);
+    } else {
+      trace::Realloc record{domain, reinterpret_cast<uint64_t>(old_ptr),
+                            reinterpret_cast<uint64_t>(new_ptr), size, stack};
+      g->encoder.Put(record);
+    }
+  }
+  g->lock.Unlock();
+}
+
+namespace {
+template <class R>
+void RecordProcessEvent(R& record) {
+  if (g == nullptr || !g_recording.load()) return;
+  ThreadState* thread = CurrentThread();
+  if (thread == nullptr) return;
+  g->lock.Lock();
+  Prologue(thread);
+  g->encoder.Put(record);
+  g->lock.Unlock();
+}
+}  // namespace
+
+void RecordFinalizing() {
+  trace::Finalizing record;
+  RecordProcessEvent(record);
+}
+
+void RecordMark(const char* label) {
+  trace::Mark record{label};
+  RecordProcessEvent(record);
+}
+
+void RecordGc(bool start, uint64_t generation, uint64_t collected, uint64_t uncollectable) {
+  if (start) {
+    trace::GcStart record{generation};
+    RecordProcessEvent(record);
+  } else {
+    trace::GcStop record{generation, collected, uncollectable};
+    RecordProcessEvent(record);
+  }
+}
+
+void StopRecording() {
+  if (g == nullptr || !g_recording.load() || getpid() != g->pid) return;
+  g_now_micros.store(MicrosSince(g->start), std::memory_order_relaxed);
+  trace::End end;
+  RecordProcessEvent(end);
+  g_recording.store(false);
+  StopWriterThread();
+  Flush();
+}
+
+}  // namespace arenatrace::preload

@@ -1,0 +1,58 @@
+// Records every allocation event with its Python stack into a trace file.
+//
+// Events are encoded into one in-memory buffer under a lock (CPython's GIL
+// already serialises the MEM and OBJ domains, so the lock is uncontended but
+// for RAW calls made without the GIL). A background writer thread wakes every
+// millisecond to publish the time, samples RSS every 10 ms, and hands the
+// buffer to zstd and the file at least every 100 ms — so a killed process
+// loses at most that. Per address, a free is recorded before the block is
+// released and an allocation after it is obtained, and a realloc holds the
+// lock across the call: the order of events on one address is the order in
+// which they happened, across threads.
+#ifndef ARENATRACE_PRELOAD_ENGINE_RECORDER_H_
+#define ARENATRACE_PRELOAD_ENGINE_RECORDER_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "core/trace/records.h"
+
+namespace arenatrace::preload {
+
+struct RecordingOptions {
+  char output_path[4096] = {};  // the file of the process arenatrace run started
+  long root_pid = 0;            // that process; any other writes <output_path>.<pid>
+  unsigned max_depth = 0;       // 0: unlimited
+  const char* allocator = "arenatrace";
+  int argc = 0;
+  char** argv = nullptr;
+  const char* python_version = "";
+};
+
+// True while events are being recorded. Checked first by every hook.
+extern std::atomic<bool> g_recording;
+
+// Opens the trace and starts the writer thread. Returns false (after saying
+// why on stderr) when recording cannot start; the program runs on.
+bool StartRecording(const RecordingOptions& options);
+
+void RecordAlloc(trace::Domain domain, void* ptr, size_t size);
+void RecordFree(trace::Domain domain, void* ptr);
+
+// Holds the recorder's lock across a realloc: Begin, call the allocator, End.
+void BeginRealloc();
+void EndRealloc(trace::Domain domain, void* old_ptr, void* new_ptr, size_t size);
+
+// Process-level events.
+void RecordFinalizing();
+void RecordMark(const char* label);
+void RecordGc(bool start, uint64_t generation, uint64_t collected, uint64_t uncollectable);
+
+// Writes everything buffered and the End record, and stops recording. Does
+// nothing in a vfork child (it shares the recorder's memory).
+void StopRecording();
+
+}  // namespace arenatrace::preload
+
+#endif  // ARENATRACE_PRELOAD_ENGINE_RECORDER_H_

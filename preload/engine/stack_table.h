@@ -1,0 +1,61 @@
+// Python stacks as ids: code objects, frames (code + line) and stacks (a trie
+// of frames) are interned, and each new one is written to the trace once. A
+// thread's previous stack is kept so that only the frames that changed since
+// its last event are looked up.
+//
+// Code objects are kept alive (one reference each) once seen, so that an
+// address can never come back as a different code object with a stale id.
+//
+// Not thread-safe: the recorder calls it under its lock.
+#ifndef ARENATRACE_PRELOAD_ENGINE_STACK_TABLE_H_
+#define ARENATRACE_PRELOAD_ENGINE_STACK_TABLE_H_
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "core/trace/record_codec.h"
+#include "preload/cpython/python_frames.h"
+
+namespace arenatrace::preload {
+
+// What one thread remembers of its previous stack.
+struct ThreadStackCache {
+  std::vector<ArenatraceRawFrame> walk;    // scratch: the current walk, innermost first
+  std::vector<ArenatraceRawFrame> frames;  // previous stack, outermost first
+  std::vector<uint32_t> stack_ids;         // stack id of each prefix of `frames`
+  uint64_t table_generation = 0;
+};
+
+class StackTable {
+ public:
+  // `max_depth` 0: unlimited; otherwise the innermost frames are kept.
+  explicit StackTable(unsigned max_depth) : max_depth_(max_depth) {}
+
+  // The stack id of `tstate`'s current Python stack; definitions of anything
+  // new are appended to `encoder` first.
+  uint32_t Capture(PyThreadState* tstate, ThreadStackCache* cache, trace::RecordEncoder* encoder);
+
+  // Forgets every id (after fork, the child writes a new file that must
+  // define everything again). Code objects stay referenced.
+  void Reset();
+
+ private:
+  uint64_t InternFrame(const ArenatraceRawFrame& frame, trace::RecordEncoder* encoder);
+  uint64_t InternCode(PyCodeObject* code, trace::RecordEncoder* encoder);
+
+  unsigned max_depth_;
+  uint64_t generation_ = 1;
+  absl::flat_hash_map<PyCodeObject*, uint64_t> code_ids_;
+  absl::flat_hash_map<std::pair<PyCodeObject*, int>, uint64_t> frame_by_offset_;
+  absl::flat_hash_map<std::pair<uint64_t, int>, uint64_t> frame_by_line_;
+  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, uint32_t> stacks_;
+  uint64_t next_code_id_ = 1;
+  uint64_t next_frame_id_ = 1;
+  uint32_t next_stack_id_ = 1;
+};
+
+}  // namespace arenatrace::preload
+
+#endif  // ARENATRACE_PRELOAD_ENGINE_STACK_TABLE_H_

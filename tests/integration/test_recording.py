@@ -1,0 +1,207 @@
+"""Recording: real programs with known memory behaviour, and what the trace
+says about them (through `arenatrace summary --json`)."""
+import os
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+from harness import (ARENATRACE, PYTHON, TestCase, clean_env, line_of, record, site_at,
+                     summary)
+
+
+def children_of(parent):
+    children = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                if entry.isdigit() and f.read().rsplit(")", 1)[1].split()[1] == str(parent):
+                    children.append(int(entry))
+        except OSError:
+            pass
+    return children
+
+
+class RecordingTest(TestCase):
+
+    def test_instances_created_at_a_known_line(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            run, trace, script = record("""
+                import sys
+                class Point:
+                    __slots__ = ("x", "y")
+                    def __init__(self, x, y):
+                        self.x, self.y = x, y
+                def make(n):
+                    points = [None] * n
+                    for i in range(n):
+                        points[i] = Point(i, i)  # ALLOCATION SITE
+                    return points
+                kept = make(20000)
+                print(sys.getsizeof(kept[0]))
+            """, tmp)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            self.assertIn("trace written to %s" % trace, run.stderr)
+            status, report, _ = summary(trace, "--top", "50")
+            site_line = line_of(script, "# ALLOCATION SITE")
+        self.assertEqual(status, 0)
+        self.assertEqual(report["status"], "complete")
+        instance_size = int(run.stdout)
+        site = site_at(report, script, site_line)
+        self.assertIsNotNone(site, report["top_sites"])
+        self.assertEqual(site["stack"][0]["function"].split(".")[-1], "make")
+        self.assertGreaterEqual(site["allocs"], 20000)
+        self.assertLess(site["allocs"], 20000 + 200)
+        self.assertGreaterEqual(site["bytes"], 20000 * instance_size)
+        self.assertLessEqual(site["bytes"], 20000 * (instance_size + 16) + 200 * 1024)
+        callers = [frame["function"] for frame in site["stack"][1:]]
+        self.assertIn("<module>", callers)
+
+    def test_recording_with_cpythons_own_allocator(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            run, trace, script = record("""
+                kept = [str(i) * 2 for i in range(50000)]  # PYMALLOC SITE
+            """, tmp, options=["--allocator=pymalloc"])
+            self.assertEqual(run.returncode, 0, run.stderr)
+            status, report, _ = summary(trace, "--top", "50")
+            site_line = line_of(script, "# PYMALLOC SITE")
+        self.assertEqual(status, 0)
+        self.assertEqual(report["allocator"], "pymalloc")
+        site = site_at(report, script, site_line)
+        self.assertIsNotNone(site, report["top_sites"])
+        self.assertGreaterEqual(site["allocs"], 50000)
+
+    def test_thread_allocating_a_known_amount(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            run, trace, script = record("""
+                import threading
+                blocks = []
+                def worker():
+                    for _ in range(10):
+                        blocks.append(bytearray(1 << 20))  # THREAD SITE
+                t = threading.Thread(target=worker, name="loader")
+                t.start()
+                t.join()
+            """, tmp)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            status, report, _ = summary(trace, "--top", "50")
+            site_line = line_of(script, "# THREAD SITE")
+        self.assertGreaterEqual(len(report["threads"]), 2)
+        site = site_at(report, script, site_line)
+        self.assertIsNotNone(site, report["top_sites"])
+        self.assertEqual(site["stack"][0]["function"], "worker")
+        self.assertGreaterEqual(site["bytes"], 10 << 20)
+        self.assertLess(site["bytes"], (10 << 20) + 64 * 1024)
+
+    def test_fork_child_writes_its_own_trace(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            run, trace, script = record("""
+                import os
+                pid = os.fork()
+                if pid == 0:
+                    data = [str(i) * 3 for i in range(30000)]  # CHILD SITE
+                    os._exit(0)
+                os.waitpid(pid, 0)
+            """, tmp)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            children = [f for f in os.listdir(tmp) if f.startswith("out.atrace.")]
+            self.assertEqual(len(children), 1, os.listdir(tmp))
+            child_trace = os.path.join(tmp, children[0])
+            self.assertIn("trace written to %s" % child_trace, run.stderr)
+            status, report, _ = summary(child_trace, "--top", "50")
+            _, parent, _ = summary(trace)
+            site_line = line_of(script, "# CHILD SITE")
+        self.assertEqual(status, 0)
+        self.assertEqual(report["status"], "complete")  # os._exit still closes the trace
+        self.assertEqual(report["ppid"], parent["pid"])
+        site = site_at(report, script, site_line)
+        self.assertIsNotNone(site, report["top_sites"])
+        self.assertGreaterEqual(site["allocs"], 30000)
+
+    def test_threads_allocating_without_the_gil_lose_nothing(self):
+        # zlib allocates through PyMem_RawMalloc while the GIL is released.
+        with tempfile.TemporaryDirectory() as tmp:
+            run, trace, _ = record("""
+                import threading, zlib
+                data = bytes(range(256)) * 4096
+                def work():
+                    for _ in range(40):
+                        zlib.decompress(zlib.compress(data, 6))
+                threads = [threading.Thread(target=work) for _ in range(8)]
+                for t in threads: t.start()
+                for t in threads: t.join()
+            """, tmp)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            status, report, _ = summary(trace)
+        self.assertEqual(status, 0)
+        self.assertEqual(report["lost_events"], 0)
+        raw = report["domains"]["raw"]
+        self.assertGreaterEqual(raw["allocs"], 8 * 40)
+        self.assertEqual(report["unmatched_frees"], 0)
+        self.assertGreaterEqual(len(report["threads"]), 9)
+
+    def test_killed_process_leaves_a_readable_trace(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            script = os.path.join(tmp, "app.py")
+            with open(script, "w") as f:
+                f.write("import time\nkeep = [str(i) for i in range(200000)]\n"
+                        "print('ready', flush=True)\ntime.sleep(60)\n")
+            trace = os.path.join(tmp, "out.atrace")
+            process = subprocess.Popen([ARENATRACE, "run", "-o", trace, "--", PYTHON, script],
+                                       env=clean_env(), stdout=subprocess.PIPE, text=True,
+                                       stderr=subprocess.PIPE)
+            self.assertEqual(process.stdout.readline(), "ready\n")
+            time.sleep(0.5)  # more than the 100 ms flush interval
+            for pid in children_of(process.pid):
+                os.kill(pid, signal.SIGKILL)
+            process.wait(timeout=30)
+            status, report, err = summary(trace, "--top", "50")
+        self.assertEqual(status, 3)
+        self.assertIn("incomplete", err)
+        self.assertEqual(report["status"], "cut_short")
+        site = site_at(report, script, 2)
+        self.assertIsNotNone(site, report["top_sites"])
+        self.assertGreaterEqual(site["allocs"], 200000)
+
+    def test_unwritable_output_says_so_once_and_the_program_runs(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            script = os.path.join(tmp, "app.py")
+            with open(script, "w") as f:
+                f.write("import sys\nprint(sum(range(1000)))\nsys.exit(5)\n")
+            result = subprocess.run(
+                [ARENATRACE, "run", "-o", "/nonexistent-dir/out.atrace", "--", PYTHON, script],
+                env=clean_env(), capture_output=True, text=True)
+        self.assertEqual(result.returncode, 5)
+        self.assertEqual(result.stdout, "499500\n")
+        self.assertEqual(result.stderr.count("arenatrace:"), 1, result.stderr)
+        self.assertIn("cannot write the trace /nonexistent-dir/out.atrace", result.stderr)
+
+    def test_full_disk_stops_recording_and_the_program_runs(self):
+        if not os.path.exists("/dev/full"):
+            self.skipTest("no /dev/full")
+        with tempfile.TemporaryDirectory() as tmp:
+            script = os.path.join(tmp, "app.py")
+            with open(script, "w") as f:
+                f.write("data = [str(i) for i in range(300000)]\nprint(len(data))\n")
+            result = subprocess.run([ARENATRACE, "run", "-o", "/dev/full", "--", PYTHON, script],
+                                    env=clean_env(), capture_output=True, text=True)
+        self.assertEqual(result.returncode, 0)
+        self.assertEqual(result.stdout, "300000\n")
+        self.assertEqual(result.stderr.count("arenatrace:"), 1, result.stderr)
+        self.assertIn("No space left on device", result.stderr)
+
+    def test_dump_prints_every_record(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            run, trace, script = record("x = [1] * 1000\n", tmp)
+            dump = subprocess.run([ARENATRACE, "dump", trace], capture_output=True, text=True)
+        self.assertEqual(dump.returncode, 0, dump.stderr)
+        lines = dump.stdout.splitlines()
+        self.assertTrue(lines[0].startswith("header pid="))
+        self.assertTrue(any(" alloc obj 0x" in line for line in lines))
+        self.assertTrue(any(" code " in line and script in line for line in lines))
+        self.assertTrue(lines[-1].endswith(" end"))
+
+
+if __name__ == "__main__":
+    unittest.main()
