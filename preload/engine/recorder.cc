@@ -1,5 +1,6 @@
 #include "preload/engine/recorder.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
@@ -223,6 +224,39 @@ uint64_t ReadRss() {
   return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
 }
 
+// True when every other thread of the process has ended (pthread_exit in the
+// last program thread, as in a fork child started from a thread). glibc would
+// then end the process, but our thread keeps it alive: we must do it. An
+// exited main thread stays listed, as a zombie, until the whole group ends.
+bool OnlyThreadLeft() {
+  DIR* tasks = opendir("/proc/self/task");
+  if (tasks == nullptr) return false;
+  const long self = syscall(SYS_gettid);
+  bool others_alive = false;
+  while (const dirent* entry = readdir(tasks)) {
+    const long tid = strtol(entry->d_name, nullptr, 10);
+    if (tid <= 0 || tid == self) continue;
+    char path[64];
+    char buffer[512];
+    snprintf(path, sizeof path, "/proc/self/task/%ld/stat", tid);
+    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;  // ended meanwhile
+    const ssize_t n = read(fd, buffer, sizeof buffer - 1);
+    close(fd);
+    if (n <= 0) continue;
+    buffer[n] = '\0';
+    const char* after_name = strrchr(buffer, ')');
+    if (after_name == nullptr || (after_name[2] != 'Z' && after_name[2] != 'X')) {
+      others_alive = true;
+      break;
+    }
+  }
+  closedir(tasks);
+  return !others_alive;
+}
+
+void StopRecordingFromWriter();
+
 void* WriterMain(void*) {
   timespec next;
   clock_gettime(CLOCK_MONOTONIC, &next);
@@ -255,6 +289,10 @@ void* WriterMain(void*) {
       g->lock.Unlock();
     }
     if (flush) Flush();
+    if (tick % kFlushEveryTicks == 0 && OnlyThreadLeft()) {
+      StopRecordingFromWriter();
+      exit(0);  // what glibc does when the last thread exits
+    }
   }
   return nullptr;
 }
@@ -271,7 +309,7 @@ void StartWriterThread() {
 }
 
 void StopWriterThread() {
-  if (!g->thread_running) return;
+  if (!g->thread_running || pthread_equal(pthread_self(), g->thread)) return;
   g->stop.store(true);
   pthread_join(g->thread, nullptr);
   g->thread_running = false;
@@ -421,6 +459,10 @@ void RecordGc(bool start, uint64_t generation, uint64_t collected, uint64_t unco
     RecordProcessEvent(record);
   }
 }
+
+namespace {
+void StopRecordingFromWriter() { StopRecording(); }
+}  // namespace
 
 void StopRecording() {
   if (g == nullptr || !g_recording.load() || getpid() != g->pid) return;

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Runs CPython's own regression tests under the arenatrace preload.
 
-Passing is not enough: every test process writes its allocator statistics,
-and the run fails unless arenatrace's allocator was serving in the main
-process and in the workers. Exit status 77 means "skipped" (no interpreter).
+Passing is not enough: every test process records a trace and writes its
+allocator statistics, and the run fails unless arenatrace's allocator was
+serving, and recording, in the main process and in the workers. Exit status 77 means "skipped" (no interpreter).
 
 usage: run_regrtest.py --python EXE --build-dir DIR [--tests t1,t2,...]
 """
@@ -94,7 +94,10 @@ def main():
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("PYTHON", "ARENATRACE_")) and k != "LD_PRELOAD"}
         if not args.without_preload:
-            env.update(LD_PRELOAD=preload, ARENATRACE_STATS_JSON=stats_path)
+            # Recording on too: every test process writes a trace
+            # (tmp/trace.atrace and tmp/trace.atrace.<pid>).
+            env.update(LD_PRELOAD=preload, ARENATRACE_STATS_JSON=stats_path,
+                       ARENATRACE_OUTPUT=os.path.join(tmp, "trace.atrace"))
         command = [args.python, "-m", "test", "-j", args.jobs, "--timeout", "1200"]
         for pattern in ignores:
             command += ["--ignore", pattern]
@@ -107,13 +110,16 @@ def main():
         if os.path.exists(stats_path):
             with open(stats_path) as f:
                 stats = [json.loads(line) for line in f]
+        traces = [name for name in os.listdir(tmp) if name.startswith("trace.atrace")]
+        trace_bytes = sum(os.path.getsize(os.path.join(tmp, name)) for name in traces)
 
     served = [s for s in stats if s["hooks_installed"] and s["small_allocs"] > 0]
     small_allocs = sum(s["small_allocs"] for s in served)
     purged = sum(s["bytes_purged"] for s in served)
     print("arenatrace: %d Python processes reported, %d served by arenatrace's allocator, "
-          "%d small blocks allocated, %.1f MiB given back by madvise, in %.0f s"
-          % (len(stats), len(served), small_allocs, purged / 2**20, elapsed))
+          "%d small blocks allocated, %.1f MiB given back by madvise, %d traces (%.1f MiB), "
+          "in %.0f s" % (len(stats), len(served), small_allocs, purged / 2**20, len(traces),
+                         trace_bytes / 2**20, elapsed))
     if result.returncode != 0:
         print("FAILED: regrtest exited with %d" % result.returncode)
         return 1
@@ -129,6 +135,10 @@ def main():
     if small_allocs < 1_000_000:
         print("FAILED: only %d small blocks served: the allocator was not really in use"
               % small_allocs)
+        return 1
+    if len(traces) < len(tests) + 1:
+        print("FAILED: expected a trace from the main process and each worker, got %d"
+              % len(traces))
         return 1
     print("PASSED: %s under arenatrace, %d test files" % (args.python, len(tests)))
     return 0
