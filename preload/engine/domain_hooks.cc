@@ -8,6 +8,7 @@
 #include "core/alloc/allocator.h"
 #include "core/trace/records.h"
 #include "preload/cpython/parallel_interpreters.h"
+#include "preload/engine/python_setup.h"
 #include "preload/engine/recorder.h"
 
 namespace arenatrace::preload {
@@ -101,7 +102,10 @@ template <int kDomain, bool kServe, bool kRecord>
 void* HookMalloc(void*, size_t size) {
   HookScope<kRecord> scope;
   void* ptr = Allocate<kDomain, kServe>::Malloc(size);
-  if (scope.Records()) RecordAlloc(static_cast<Domain>(kDomain), ptr, size);
+  if (scope.Records()) {
+    RecordAlloc(static_cast<Domain>(kDomain), ptr, size);
+    if constexpr (kDomain == static_cast<int>(Domain::kObj)) ScheduleRecordingSetup();
+  }
   return ptr;
 }
 

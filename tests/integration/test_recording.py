@@ -191,6 +191,34 @@ class RecordingTest(TestCase):
         self.assertEqual(result.stderr.count("arenatrace:"), 1, result.stderr)
         self.assertIn("No space left on device", result.stderr)
 
+    def test_gc_collections_marks_and_finalisation(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            run, trace, _ = record("""
+                import gc, arenatrace
+                class Node:
+                    __slots__ = ("other", "__weakref__")
+                def make_cycles(n):
+                    for _ in range(n):
+                        a, b = Node(), Node()
+                        a.other, b.other = b, a
+                gc.collect()
+                gc.disable()
+                arenatrace.mark("before cycles")
+                make_cycles(1000)
+                print(gc.collect())
+                arenatrace.mark("after collect")
+            """, tmp)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            self.assertEqual(run.stdout, "2000\n")
+            status, report, _ = summary(trace)
+        self.assertEqual(status, 0)
+        self.assertGreaterEqual(report["gc"]["collections"], 2)
+        self.assertGreaterEqual(report["gc"]["collected"], 2000)
+        labels = [mark["label"] for mark in report["marks"]]
+        self.assertEqual(labels, ["before cycles", "after collect"])
+        self.assertLessEqual(report["marks"][0]["micros"], report["marks"][1]["micros"])
+        self.assertGreaterEqual(report["finalizing_micros"], report["marks"][1]["micros"])
+
     def test_dump_prints_every_record(self):
         with tempfile.TemporaryDirectory() as tmp:
             run, trace, script = record("x = [1] * 1000\n", tmp)
