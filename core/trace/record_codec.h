@@ -24,23 +24,31 @@ class RecordEncoder {
     previous_micros_ = 0;
   }
 
+  // Numbers are gathered in a small scratch buffer and appended once per
+  // record (this runs for every allocation event).
   template <class R>
   void Put(R& record) {
     uint8_t tag = static_cast<uint8_t>(R::kType);
     if constexpr (requires { record.domain; }) {
       tag |= static_cast<uint8_t>(static_cast<uint8_t>(record.domain) << kTagDomainShift);
     }
-    out_->push_back(tag);
+    cursor_ = scratch_;
+    *cursor_++ = tag;
     record.Fields(*this);
+    FlushScratch();
   }
 
   // Header fields (no tag).
-  void PutHeader(Header& header) { header.Fields(*this); }
+  void PutHeader(Header& header) {
+    cursor_ = scratch_;
+    header.Fields(*this);
+    FlushScratch();
+  }
 
   // Field visitors (used by the records' Fields methods).
   void Varint(uint64_t& value) {
-    uint8_t bytes[kMaxVarintBytes];
-    out_->insert(out_->end(), bytes, PutVarint(bytes, value));
+    if (cursor_ + kMaxVarintBytes > scratch_ + sizeof scratch_) FlushScratch();
+    cursor_ = PutVarint(cursor_, value);
   }
   void Signed(int64_t& value) {
     uint64_t encoded = ZigZag(value);
@@ -65,6 +73,7 @@ class RecordEncoder {
   void String(std::string& value) {
     uint64_t length = value.size();
     Varint(length);
+    FlushScratch();
     out_->insert(out_->end(), value.begin(), value.end());
   }
   void Strings(std::vector<std::string>& values) {
@@ -74,7 +83,14 @@ class RecordEncoder {
   }
 
  private:
+  void FlushScratch() {
+    out_->insert(out_->end(), scratch_, cursor_);
+    cursor_ = scratch_;
+  }
+
   std::vector<uint8_t>* out_;
+  uint8_t scratch_[64];
+  uint8_t* cursor_ = scratch_;
   uint64_t previous_address_ = 0;
   uint32_t previous_stack_ = 0;
   uint64_t previous_micros_ = 0;

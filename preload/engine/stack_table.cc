@@ -7,6 +7,8 @@ void StackTable::Reset() {
   frame_by_offset_.clear();
   frame_by_line_.clear();
   stacks_.clear();
+  frame_cache_.assign(kCacheSlots, FrameCacheEntry());
+  stack_cache_.assign(kCacheSlots, StackCacheEntry());
   // Code objects keep their references (and their place in code_ids_) but get
   // new ids, so that the new file defines them again.
   for (auto& [code, id] : code_ids_) id = 0;
@@ -30,8 +32,14 @@ uint64_t StackTable::InternCode(PyCodeObject* code, trace::RecordEncoder* encode
 }
 
 uint64_t StackTable::InternFrame(const ArenatraceRawFrame& frame, trace::RecordEncoder* encoder) {
+  FrameCacheEntry& cached = frame_cache_[Slot(reinterpret_cast<uintptr_t>(frame.code),
+                                              static_cast<uint64_t>(frame.offset))];
+  if (cached.code == frame.code && cached.offset == frame.offset) return cached.frame;
   auto it = frame_by_offset_.find(std::make_pair(frame.code, frame.offset));
-  if (it != frame_by_offset_.end()) return it->second;
+  if (it != frame_by_offset_.end()) {
+    cached = {frame.code, frame.offset, it->second};
+    return it->second;
+  }
   const uint64_t code_id = InternCode(frame.code, encoder);
   const int line = arenatrace_code_line(frame.code, frame.offset);
   // Offsets on the same line share one frame, so that stacks differing only
@@ -43,6 +51,7 @@ uint64_t StackTable::InternFrame(const ArenatraceRawFrame& frame, trace::RecordE
     encoder->Put(record);
   }
   frame_by_offset_.emplace(std::make_pair(frame.code, frame.offset), by_line->second);
+  cached = {frame.code, frame.offset, by_line->second};
   return by_line->second;
 }
 
@@ -82,13 +91,19 @@ uint32_t StackTable::Capture(PyThreadState* tstate, ThreadStackCache* cache,
   for (size_t i = same; i < count; ++i) {
     const ArenatraceRawFrame& frame = cache->walk[count - 1 - i];
     const uint64_t frame_id = InternFrame(frame, encoder);
-    auto [it, inserted] = stacks_.try_emplace(std::make_pair(uint64_t{stack}, frame_id), 0);
-    if (inserted) {
-      it->second = next_stack_id_++;
-      trace::Stack record{it->second, stack, frame_id};
-      encoder->Put(record);
+    StackCacheEntry& cached = stack_cache_[Slot(stack, frame_id)];
+    if (cached.parent == stack && cached.frame == frame_id) {
+      stack = cached.stack;
+    } else {
+      auto [it, inserted] = stacks_.try_emplace(std::make_pair(uint64_t{stack}, frame_id), 0);
+      if (inserted) {
+        it->second = next_stack_id_++;
+        trace::Stack record{it->second, stack, frame_id};
+        encoder->Put(record);
+      }
+      cached = {stack, frame_id, it->second};
+      stack = it->second;
     }
-    stack = it->second;
     cache->frames[i] = frame;
     cache->stack_ids[i] = stack;
   }

@@ -45,8 +45,27 @@ class StackTable {
   uint64_t InternFrame(const ArenatraceRawFrame& frame, trace::RecordEncoder* encoder);
   uint64_t InternCode(PyCodeObject* code, trace::RecordEncoder* encoder);
 
+  // Direct-mapped caches in front of the hash maps: a stack's frames and
+  // trie nodes repeat from one event to the next, and a hit costs a few loads.
+  static constexpr size_t kCacheSlots = 4096;
+  struct FrameCacheEntry {
+    PyCodeObject* code = nullptr;
+    int offset = -1;
+    uint64_t frame = 0;
+  };
+  struct StackCacheEntry {
+    uint64_t parent = ~uint64_t{0};
+    uint64_t frame = 0;
+    uint32_t stack = 0;
+  };
+  static size_t Slot(uint64_t a, uint64_t b) {
+    return ((a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full)) >> 52;
+  }
+
   unsigned max_depth_;
   uint64_t generation_ = 1;
+  std::vector<FrameCacheEntry> frame_cache_ = std::vector<FrameCacheEntry>(kCacheSlots);
+  std::vector<StackCacheEntry> stack_cache_ = std::vector<StackCacheEntry>(kCacheSlots);
   absl::flat_hash_map<PyCodeObject*, uint64_t> code_ids_;
   absl::flat_hash_map<std::pair<PyCodeObject*, int>, uint64_t> frame_by_offset_;
   absl::flat_hash_map<std::pair<uint64_t, int>, uint64_t> frame_by_line_;
