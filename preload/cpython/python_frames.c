@@ -31,14 +31,13 @@ PyThreadState* arenatrace_attached_thread_state(void) {
 int arenatrace_walk_frames(PyThreadState* tstate, ArenatraceRawFrame* out, int capacity) {
   int depth = 0;
   for (PyFrameObject* frame = tstate->frame; frame != NULL; frame = frame->f_back) {
-    if (depth < capacity) {
-      out[depth].code = frame->f_code;
-      int lasti = frame->f_lasti < 0 ? 0 : frame->f_lasti;
+    if (depth == capacity) return capacity + 1; /* more than fit: stop here */
+    out[depth].code = frame->f_code;
+    int lasti = frame->f_lasti < 0 ? 0 : frame->f_lasti;
 #if PY_VERSION_HEX >= 0x030A0000
-      lasti *= 2; /* 3.10 counts code units */
+    lasti *= 2; /* 3.10 counts code units */
 #endif
-      out[depth].offset = lasti;
-    }
+    out[depth].offset = lasti;
     ++depth;
   }
   return depth;
@@ -85,10 +84,9 @@ int arenatrace_walk_frames(PyThreadState* tstate, ArenatraceRawFrame* out, int c
         instruction < first + code->_co_firsttraceable) {
       continue;
     }
-    if (depth < capacity) {
-      out[depth].code = code;
-      out[depth].offset = (int)(instruction - first) * (int)sizeof(_Py_CODEUNIT);
-    }
+    if (depth == capacity) return capacity + 1; /* more than fit: stop here */
+    out[depth].code = code;
+    out[depth].offset = (int)(instruction - first) * (int)sizeof(_Py_CODEUNIT);
     ++depth;
   }
   return depth;

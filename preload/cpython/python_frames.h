@@ -22,8 +22,9 @@ typedef struct {
 PyThreadState* arenatrace_attached_thread_state(void);
 
 // Writes up to `capacity` frames of `tstate`, innermost first, skipping
-// incomplete and shim frames. Returns how many frames the stack has (which may
-// exceed `capacity`: only the innermost `capacity` are written).
+// incomplete and shim frames. Returns how many were written, or capacity + 1
+// when the stack has more (the walk stops there: deep stacks cost no more
+// than the capacity).
 int arenatrace_walk_frames(PyThreadState* tstate, ArenatraceRawFrame* out, int capacity);
 
 // The line of `offset` in `code` (PyCode_Addr2Line, which does not allocate).

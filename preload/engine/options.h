@@ -10,10 +10,15 @@ enum class AllocatorChoice {
   kPymalloc,    // keep CPython's allocator untouched
 };
 
+// Stacks keep their innermost frames up to this depth by default: each event
+// walks its stack, so unbounded recursion (tens of thousands of frames) would
+// make every allocation cost as much. --max-depth=0 keeps everything.
+inline constexpr unsigned kDefaultMaxDepth = 256;
+
 struct EngineOptions {
   char output_path[4096] = {};  // ARENATRACE_OUTPUT: the trace to write; empty: record nothing
   long root_pid = 0;            // ARENATRACE_ROOT_PID: the process that writes output_path itself
-  unsigned max_depth = 0;       // ARENATRACE_MAX_DEPTH: Python frames kept per stack, 0: all
+  unsigned max_depth = kDefaultMaxDepth;  // ARENATRACE_MAX_DEPTH: frames kept per stack, 0: all
   AllocatorChoice allocator = AllocatorChoice::kArenatrace;
   bool stats_to_stderr = false;     // ARENATRACE_STATS=1
   char stats_json_path[1024] = {};  // ARENATRACE_STATS_JSON=FILE: one JSON line per process

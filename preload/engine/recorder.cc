@@ -272,6 +272,10 @@ void* WriterMain(void*) {
     if (tick % kRssEveryTicks == 0 && g->statm_fd >= 0) {
       const uint64_t rss = ReadRss();
       g->lock.Lock();
+      if (!g_recording.load(std::memory_order_relaxed)) {  // End was written meanwhile
+        g->lock.Unlock();
+        continue;
+      }
       const uint64_t now = g_now_micros.load(std::memory_order_relaxed);
       if (now != g->chunk_time) {
         g->chunk_time = now;

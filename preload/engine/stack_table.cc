@@ -62,18 +62,19 @@ uint32_t StackTable::Capture(PyThreadState* tstate, ThreadStackCache* cache,
     cache->stack_ids.clear();
     cache->table_generation = generation_;
   }
-  if (cache->walk.empty()) cache->walk.resize(64);
-  int depth =
-      arenatrace_walk_frames(tstate, cache->walk.data(), static_cast<int>(cache->walk.size()));
-  if (depth > static_cast<int>(cache->walk.size()) &&
-      (max_depth_ == 0 || cache->walk.size() < max_depth_)) {
-    cache->walk.resize(max_depth_ == 0 ? static_cast<size_t>(depth) * 2
-                                       : std::min<size_t>(max_depth_, static_cast<size_t>(depth)));
-    depth =
-        arenatrace_walk_frames(tstate, cache->walk.data(), static_cast<int>(cache->walk.size()));
+  const size_t limit = max_depth_ == 0 ? SIZE_MAX : max_depth_;
+  if (cache->walk.empty()) cache->walk.resize(std::min<size_t>(64, limit));
+  int depth;
+  while ((depth = arenatrace_walk_frames(tstate, cache->walk.data(),
+                                         static_cast<int>(cache->walk.size()))) >
+         static_cast<int>(cache->walk.size())) {
+    if (cache->walk.size() >= limit) {
+      depth = static_cast<int>(cache->walk.size());  // keep the innermost `limit` frames
+      break;
+    }
+    cache->walk.resize(std::min(limit, cache->walk.size() * 2));
   }
-  size_t count = std::min(static_cast<size_t>(depth), cache->walk.size());
-  if (max_depth_ != 0) count = std::min<size_t>(count, max_depth_);
+  const size_t count = static_cast<size_t>(depth);
 
   // The walk is innermost first; the trie and the cache are outermost first.
   // Frames below the innermost changed one are usually the same as last time.

@@ -38,6 +38,11 @@ class RecordingTest(TestCase):
                     for i in range(n):
                         points[i] = Point(i, i)  # ALLOCATION SITE
                     return points
+                # Each collection makes CPython build the info dict of
+                # gc.callbacks, which arenatrace uses: allocations at
+                # whatever line triggered it (docs/USAGE.md, limitations).
+                import gc
+                gc.disable()
                 kept = make(20000)
                 print(sys.getsizeof(kept[0]))
             """, tmp)
