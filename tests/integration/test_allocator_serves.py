@@ -1,28 +1,14 @@
 """arenatrace's allocator serves real Python programs, and gives memory back."""
 import json
+import os
 import unittest
 
 from harness import PYTHON, TestCase, python_program, python_version, run
 
-# Builds a spike of small objects, frees all but one in 4000, and reports RSS
-# (from /proc/self/statm) before, at the peak and after.
-SPIKE = """
-    import gc, json, os
-    page = os.sysconf("SC_PAGE_SIZE")
-    def rss():
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * page
-    gc.collect()
-    before = rss()
-    spike = [(i, str(i), [i]) for i in range(1_000_000)]
-    peak = rss()
-    survivors = spike[::4000]
-    del spike
-    gc.collect()
-    after = rss()
-    print(json.dumps({"before": before, "peak": peak, "after": after,
-                      "survivors": len(survivors)}))
-"""
+# Builds a spike of 1M small objects, frees all but one in 4000, and prints
+# RSS before, at the peak and after (the benchmark's program, smaller).
+SPIKE = [PYTHON, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench",
+                              "workloads", "spike_survivors.py"), "1000000"]
 
 
 class AllocatorServesTest(TestCase):
@@ -48,8 +34,8 @@ class AllocatorServesTest(TestCase):
         self.assertGreater(stats["forwarded_allocs"], 0)  # the list of 200k pointers
 
     def test_rss_falls_after_a_spike_unlike_pymalloc(self):
-        pymalloc = json.loads(run(python_program(SPIKE), traced=False).stdout)
-        traced_run = run(python_program(SPIKE))
+        pymalloc = json.loads(run(SPIKE, traced=False).stdout)
+        traced_run = run(SPIKE)
         self.assertEqual(traced_run.returncode, 0, traced_run.stderr)
         ours = json.loads(traced_run.stdout)
         spike = ours["peak"] - ours["before"]
