@@ -38,7 +38,8 @@ def clean_env():
 def command(mode, python, workload, arenatrace, args=()):
     script = os.path.join(HERE, "workloads", workload + ".py")
     argv = [python, script, *args]
-    return argv if mode == "pymalloc" else [arenatrace, "run", "--", *argv]
+    # The allocator alone: nothing recorded.
+    return argv if mode == "pymalloc" else [arenatrace, "run", "--no-trace", "--", *argv]
 
 
 def timed_run(argv):
@@ -64,7 +65,7 @@ def instructions(argv):
             # Count the Python process itself: set the preload as `arenatrace run` would.
             env["LD_PRELOAD"] = os.path.join(os.path.dirname(os.path.dirname(argv[0])), "lib",
                                              "libarenatrace.so")
-            argv = argv[3:]
+            argv = argv[argv.index("--") + 1:]
         result = subprocess.run(["valgrind", "--tool=callgrind",
                                  "--callgrind-out-file=" + os.path.join(tmp, "out"), *argv],
                                 env=env, capture_output=True, text=True)
