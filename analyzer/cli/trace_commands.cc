@@ -146,16 +146,7 @@ int DumpCommand(const std::vector<std::string>& args) {
          static_cast<unsigned long>(h.pid), static_cast<unsigned long>(h.ppid),
          h.python_version.c_str(), h.allocator.c_str(), absl::StrJoin(h.argv, " ").c_str());
   RecordPrinter printer(stdout);
-  std::vector<uint8_t> content;
-  trace::ChunkStatus status;
-  while ((status = reader->NextChunk(&content)) == trace::ChunkStatus::kChunk) {
-    trace::RecordDecoder decoder(content.data(), content.size());
-    if (!decoder.Decode(printer)) {
-      fprintf(stderr, "arenatrace: %s: damaged record in chunk %lu (%s)\n", args[0].c_str(),
-              static_cast<unsigned long>(reader->chunks_read()), decoder.error().c_str());
-      return kIncompleteTrace;
-    }
-  }
+  const trace::ChunkStatus status = reader->ReadRecords(printer);
   if (status != trace::ChunkStatus::kEnd) {
     fprintf(stderr, "arenatrace: %s: %s; shown up to there\n", args[0].c_str(),
             reader->problem().c_str());

@@ -138,18 +138,7 @@ bool ReplayTrace(const std::string& path, TraceModel* model, std::string* error)
   model->header = reader->header();
   model->file_size = reader->file_size();
   Replayer replayer(model);
-  std::vector<uint8_t> content;
-  trace::ChunkStatus status;
-  while ((status = reader->NextChunk(&content)) == trace::ChunkStatus::kChunk) {
-    trace::RecordDecoder decoder(content.data(), content.size());
-    if (!decoder.Decode(replayer)) {
-      model->stop = trace::ChunkStatus::kDamaged;
-      model->problem =
-          absl::StrCat("a damaged record in chunk ", reader->chunks_read(), ": ", decoder.error());
-      model->chunks = reader->chunks_read();
-      return true;
-    }
-  }
+  const trace::ChunkStatus status = reader->ReadRecords(replayer);
   model->stop = status;
   model->problem = reader->problem();
   model->chunks = reader->chunks_read();

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/trace/record_codec.h"
 #include "core/trace/records.h"
 
 namespace arenatrace::trace {
@@ -28,6 +29,24 @@ class TraceReader {
 
   const Header& header() const { return header_; }
   ChunkStatus NextChunk(std::vector<uint8_t>* content);
+
+  // Decodes every remaining chunk, calling `handler(record)` for each record.
+  // Returns kEnd for a whole file, else why reading stopped (a malformed
+  // record counts as kDamaged); problem() says where.
+  template <class Handler>
+  ChunkStatus ReadRecords(Handler& handler) {
+    std::vector<uint8_t> content;
+    ChunkStatus status;
+    while ((status = NextChunk(&content)) == ChunkStatus::kChunk) {
+      RecordDecoder decoder(content.data(), content.size());
+      if (!decoder.Decode(handler)) {
+        problem_ =
+            "a damaged record in chunk " + std::to_string(chunks_read_) + ": " + decoder.error();
+        return ChunkStatus::kDamaged;
+      }
+    }
+    return status;
+  }
   // Why reading stopped, for kCutShort and kDamaged.
   const std::string& problem() const { return problem_; }
   uint64_t chunks_read() const { return chunks_read_; }

@@ -255,8 +255,6 @@ bool OnlyThreadLeft() {
   return !others_alive;
 }
 
-void StopRecordingFromWriter();
-
 void* WriterMain(void*) {
   timespec next;
   clock_gettime(CLOCK_MONOTONIC, &next);
@@ -294,7 +292,7 @@ void* WriterMain(void*) {
     }
     if (flush) Flush();
     if (tick % kFlushEveryTicks == 0 && OnlyThreadLeft()) {
-      StopRecordingFromWriter();
+      StopRecording();
       exit(0);  // what glibc does when the last thread exits
     }
   }
@@ -345,7 +343,8 @@ void RestartInChild() {
   g->next_thread_index = 0;
   ++g->generation;
   g->lost_events = 0;
-  if (g->writer != nullptr) g->writer.release();  // the parent's descriptor: leave it to the parent
+  g->writer
+      .reset();  // closes the child's copy of the parent's descriptor; the parent keeps its own
   g->stacks->Reset();
   snprintf(g->path, sizeof g->path, "%s.%d", g->options.output_path, static_cast<int>(getpid()));
   g->pid = getpid();
@@ -463,10 +462,6 @@ void RecordGc(bool start, uint64_t generation, uint64_t collected, uint64_t unco
     RecordProcessEvent(record);
   }
 }
-
-namespace {
-void StopRecordingFromWriter() { StopRecording(); }
-}  // namespace
 
 void StopRecording() {
   if (g == nullptr || !g_recording.load() || getpid() != g->pid) return;

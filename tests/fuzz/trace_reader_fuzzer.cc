@@ -25,11 +25,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::unique_ptr<arenatrace::trace::TraceReader> reader =
       arenatrace::trace::TraceReader::Open(path, &error);
   if (reader) {
-    std::vector<uint8_t> content;
-    uint64_t records = 0;
-    while (reader->NextChunk(&content) == arenatrace::trace::ChunkStatus::kChunk) {
-      arenatrace::trace::RecordDecoder decoder(content.data(), content.size());
-      decoder.Decode([&](const auto&) { ++records; });
+    auto ignore = [](const auto&) {};
+    if (reader->ReadRecords(ignore) != arenatrace::trace::ChunkStatus::kEnd &&
+        reader->problem().empty()) {
+      __builtin_trap();  // a stop must say why
     }
   } else if (error.empty()) {
     __builtin_trap();  // a refusal must say why
