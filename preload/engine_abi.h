@@ -6,7 +6,9 @@
 
 #define ARENATRACE_ENGINE_START_SYMBOL "arenatrace_engine_start"
 #define ARENATRACE_ENGINE_BEFORE_EXIT_SYMBOL "arenatrace_engine_before_exit"
-#define ARENATRACE_ENGINE_ABI_VERSION 1
+#define ARENATRACE_ENGINE_AFTER_FORK_SYMBOL "arenatrace_engine_after_fork_in_parent"
+#define ARENATRACE_ENGINE_BEFORE_EXEC_SYMBOL "arenatrace_engine_before_exec"
+#define ARENATRACE_ENGINE_ABI_VERSION 2
 
 extern "C" {
 
@@ -24,6 +26,13 @@ typedef int (*ArenatraceEngineStart)(const ArenatraceStartInfo* info);
 // Called by the dispatcher's _exit/_Exit (os._exit, multiprocessing children),
 // which skip atexit handlers: the engine writes what it has buffered.
 typedef void (*ArenatraceEngineBeforeExit)(void);
+
+// Called by the dispatcher's fork wrapper in the parent, after fork returned.
+typedef void (*ArenatraceEngineAfterForkInParent)(long child_pid);
+
+// Called by the dispatcher's exec wrappers before the image is replaced (also
+// in a vfork child, where the engine must touch nothing: it checks its pid).
+typedef void (*ArenatraceEngineBeforeExec)(const char* path);
 }
 
 #endif  // ARENATRACE_PRELOAD_ENGINE_ABI_H_

@@ -26,12 +26,18 @@ constexpr char kRunUsage[] =
     "       arenatrace run [options] <script.py> [args...]   (runs python3 from PATH)\n"
     "\n"
     "Every Python process of the command's tree is recorded: the first into the\n"
-    "output file, every other one (forks, subprocesses) into <output>.<pid>.\n"
+    "output file, every other one (forks, subprocesses) into <output>.<pid>, and a\n"
+    "Python that exec replaces a recorded process with into <output>.<pid>[.<n>].\n"
+    "While it runs, `kill -USR2 <pid>` records a mark in that process's trace.\n"
     "\n"
     "options:\n"
     "  -o FILE, --output=FILE           the trace (default: <program>.<pid>.atrace here)\n"
     "  --no-trace                       record nothing (arenatrace's allocator only)\n"
     "  --max-depth=N                    keep the innermost N Python frames per stack\n"
+    "                                   (default: every frame)\n"
+    "  --sample-bytes=N                 record a random sample of allocations, one per\n"
+    "                                   N bytes on average, with weights (default: all)\n"
+    "  --mark-signal=SIG|none           the signal that records a mark (default USR2)\n"
     "  --allocator=arenatrace|pymalloc  serve Python's small objects from arenatrace's\n"
     "                                   allocator (default), or keep CPython's pymalloc\n"
     "  --stats                          print allocator statistics when each Python exits\n"
@@ -42,6 +48,8 @@ struct RunOptions {
   std::string output;
   bool trace = true;
   std::string max_depth;
+  std::string sample_bytes;
+  std::string mark_signal;
   std::string allocator = "arenatrace";
   bool stats = false;
   std::string stats_json;
@@ -81,8 +89,20 @@ std::string PreloadValue(const std::string& library) {
   return absl::StrJoin(entries, ":");
 }
 
-// Where the traces of a run went: the output itself and <output>.<pid> for
-// every other Python process, written since `started`.
+// "<pid>" or "<pid>.<n>".
+bool IsProcessSuffix(absl::string_view suffix) {
+  const std::vector<absl::string_view> parts = absl::StrSplit(suffix, '.');
+  if (parts.size() > 2) return false;
+  for (absl::string_view part : parts) {
+    if (part.empty() || part.find_first_not_of("0123456789") != absl::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Where the traces of a run went: the output itself and <output>.<pid>[.<n>]
+// for every other Python process, written since `started`.
 std::vector<std::string> TracesWritten(const std::string& output,
                                        std::filesystem::file_time_type started) {
   std::vector<std::string> traces;
@@ -92,10 +112,8 @@ std::vector<std::string> TracesWritten(const std::string& output,
   const std::string base = path.filename().string();
   for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
     const std::string name = entry.path().filename().string();
-    const bool ours = name == base ||
-                      (absl::StartsWith(name, base + ".") &&
-                       name.find_first_not_of("0123456789", base.size() + 1) == std::string::npos &&
-                       name.size() > base.size() + 1);
+    const bool ours = name == base || (absl::StartsWith(name, base + ".") &&
+                                       IsProcessSuffix(name.substr(base.size() + 1)));
     if (ours && entry.last_write_time(error) >= started) traces.push_back(entry.path().string());
   }
   std::sort(traces.begin(), traces.end(), [](const std::string& a, const std::string& b) {
@@ -186,6 +204,20 @@ int RunCommand(const std::vector<std::string>& args) {
           options.max_depth.find_first_not_of("0123456789") != std::string::npos) {
         return UsageError("--max-depth takes a number of frames");
       }
+    } else if (absl::StartsWith(arg, "--sample-bytes=")) {
+      options.sample_bytes = arg.substr(strlen("--sample-bytes="));
+      if (options.sample_bytes.empty() ||
+          options.sample_bytes.find_first_not_of("0123456789") != std::string::npos) {
+        return UsageError("--sample-bytes takes a number of bytes");
+      }
+    } else if (absl::StartsWith(arg, "--mark-signal=")) {
+      options.mark_signal = arg.substr(strlen("--mark-signal="));
+      const std::string name = absl::StartsWith(options.mark_signal, "SIG")
+                                   ? options.mark_signal.substr(3)
+                                   : options.mark_signal;
+      if (name != "USR1" && name != "USR2" && name != "none") {
+        return UsageError("--mark-signal takes USR1, USR2 or none");
+      }
     } else if (absl::StartsWith(arg, "--allocator=")) {
       options.allocator = arg.substr(strlen("--allocator="));
       if (options.allocator != "arenatrace" && options.allocator != "pymalloc") {
@@ -218,6 +250,12 @@ int RunCommand(const std::vector<std::string>& args) {
   if (options.stats) setenv("ARENATRACE_STATS", "1", 1);
   if (!options.stats_json.empty()) setenv("ARENATRACE_STATS_JSON", options.stats_json.c_str(), 1);
   if (!options.max_depth.empty()) setenv("ARENATRACE_MAX_DEPTH", options.max_depth.c_str(), 1);
+  if (!options.sample_bytes.empty()) {
+    setenv("ARENATRACE_SAMPLE_BYTES", options.sample_bytes.c_str(), 1);
+  }
+  if (!options.mark_signal.empty()) {
+    setenv("ARENATRACE_MARK_SIGNAL", options.mark_signal.c_str(), 1);
+  }
   unsetenv("ARENATRACE_OUTPUT");
   return RunAndReport(options);
 }

@@ -74,6 +74,12 @@ class RecordPrinter {
       line = "finalizing";
     } else if constexpr (std::is_same_v<T, trace::Fork>) {
       line = absl::StrFormat("fork child=%d", r.child_pid);
+    } else if constexpr (std::is_same_v<T, trace::Pause>) {
+      line = "pause";
+    } else if constexpr (std::is_same_v<T, trace::Resume>) {
+      line = "resume";
+    } else if constexpr (std::is_same_v<T, trace::Exec>) {
+      line = absl::StrCat("exec ", r.path);
     } else if constexpr (std::is_same_v<T, trace::End>) {
       line = "end";
     } else if constexpr (std::is_same_v<T, trace::Lost>) {

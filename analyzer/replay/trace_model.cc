@@ -20,8 +20,15 @@ class Replayer {
   explicit Replayer(TraceModel* model) : m_(*model) {}
 
   void operator()(const trace::Alloc& r) { Allocate(r.domain, r.address, r.size, r.stack); }
+  // Estimates: the sample stands for `weight` bytes in weight/size blocks.
   void operator()(const trace::AllocWeighted& r) {
-    Allocate(r.domain, r.address, r.weight, r.stack);
+    ++m_.sampled_events;
+    const uint64_t size = std::max<uint64_t>(r.size, 1);
+    const uint64_t blocks = std::max<uint64_t>(1, (r.weight + size / 2) / size);
+    m_.events += blocks;
+    m_.domains[static_cast<int>(r.domain)].allocs += blocks;
+    m_.all.allocs += blocks;
+    Acquire(r.domain, r.address, r.weight, r.stack, blocks);
   }
   void operator()(const trace::Free& r) {
     ++m_.events;
@@ -34,7 +41,7 @@ class Replayer {
     ++m_.domains[static_cast<int>(r.domain)].reallocs;
     ++m_.all.reallocs;
     Release(r.old_address);
-    Acquire(r.domain, r.address, r.size, r.stack);
+    Acquire(r.domain, r.address, r.size, r.stack, 1);
   }
   void operator()(const trace::Time& r) {
     now_ = r.micros;
@@ -57,10 +64,38 @@ class Replayer {
     m_.gc_collected += r.collected;
   }
   void operator()(const trace::Mark& r) { m_.marks.emplace_back(now_, r.label); }
-  void operator()(const trace::SnapshotRequest&) {}
+  void operator()(const trace::SnapshotRequest& r) {
+    m_.snapshot_requests.emplace_back(now_, r.label);
+  }
   void operator()(const trace::Finalizing&) { m_.finalizing_micros = std::max<uint64_t>(now_, 1); }
-  void operator()(const trace::Fork&) {}
+  void operator()(const trace::Fork& r) { m_.forked_children.push_back(r.child_pid); }
+  void operator()(const trace::Pause&) {
+    ++m_.pauses;
+    paused_since_ = now_;
+    paused_ = true;
+  }
+  void operator()(const trace::Resume&) {
+    if (paused_) m_.paused_micros += now_ - paused_since_;
+    paused_ = false;
+  }
+  // An exec that failed is followed by more records; one that succeeded ends
+  // this process's trace.
+  void operator()(const trace::Exec& r) {
+    m_.exec_path = r.path;
+    exec_last_ = true;
+  }
   void operator()(const trace::End&) { m_.ended = true; }
+
+  // Called once every record has been read.
+  void Finish() {
+    if (exec_last_) m_.ended = true;
+    if (paused_) m_.paused_micros += m_.duration_micros - paused_since_;
+  }
+
+  // Any record but Exec (and the clock) means the process went on after it.
+  void NoteRecord(bool is_exec) {
+    if (!is_exec) exec_last_ = false;
+  }
   void operator()(const trace::Lost& r) { m_.lost_events += r.events; }
 
  private:
@@ -68,14 +103,15 @@ class Replayer {
     ++m_.events;
     ++m_.domains[static_cast<int>(domain)].allocs;
     ++m_.all.allocs;
-    Acquire(domain, address, size, stack);
+    Acquire(domain, address, size, stack, 1);
   }
-  void Acquire(trace::Domain domain, uint64_t address, uint64_t size, uint32_t stack) {
+  void Acquire(trace::Domain domain, uint64_t address, uint64_t size, uint32_t stack,
+               uint64_t blocks) {
     DomainTotals& d = m_.domains[static_cast<int>(domain)];
     d.bytes_allocated += size;
     m_.all.bytes_allocated += size;
     SiteTotals& site = m_.allocated_by_stack[stack];
-    ++site.allocs;
+    site.allocs += blocks;
     site.bytes += size;
     auto [it, inserted] = m_.live.try_emplace(address, LiveBlock{size, stack, domain});
     if (!inserted) {  // the free was not seen (recorded before we started): replace
@@ -108,6 +144,21 @@ class Replayer {
 
   TraceModel& m_;
   uint64_t now_ = 0;
+  uint64_t paused_since_ = 0;
+  bool paused_ = false;
+  bool exec_last_ = false;
+};
+
+// Tracks whether an Exec was the last record before handing each record on.
+struct ReplayHandler {
+  Replayer& replayer;
+  template <class R>
+  void operator()(const R& r) {
+    if constexpr (!std::is_same_v<R, trace::Time> && !std::is_same_v<R, trace::Rss>) {
+      replayer.NoteRecord(std::is_same_v<R, trace::Exec>);
+    }
+    replayer(r);
+  }
 };
 
 }  // namespace
@@ -138,7 +189,9 @@ bool ReplayTrace(const std::string& path, TraceModel* model, std::string* error)
   model->header = reader->header();
   model->file_size = reader->file_size();
   Replayer replayer(model);
-  const trace::ChunkStatus status = reader->ReadRecords(replayer);
+  ReplayHandler handler{replayer};
+  const trace::ChunkStatus status = reader->ReadRecords(handler);
+  replayer.Finish();
   model->stop = status;
   model->problem = reader->problem();
   model->chunks = reader->chunks_read();

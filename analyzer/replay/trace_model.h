@@ -63,7 +63,13 @@ struct TraceModel {
   uint64_t duration_micros = 0;
   uint64_t finalizing_micros = 0;  // 0: never seen
   std::vector<std::pair<uint64_t, std::string>> marks;
-  bool ended = false;  // the End record was seen
+  std::vector<std::pair<uint64_t, std::string>> snapshot_requests;
+  std::vector<uint64_t> forked_children;  // pids, in order
+  uint64_t pauses = 0;                    // arenatrace.pause() / paused() sections
+  uint64_t paused_micros = 0;             // time spent paused
+  uint64_t sampled_events = 0;            // AllocWeighted records (each stands for several)
+  std::string exec_path;                  // set when the process image was replaced by exec
+  bool ended = false;                     // the End record (or a final Exec) was seen
 
   // How reading stopped: kEnd for a whole file.
   trace::ChunkStatus stop = trace::ChunkStatus::kEnd;

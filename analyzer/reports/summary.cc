@@ -69,7 +69,25 @@ std::string SummaryText(const std::string& path, const TraceModel& model, int to
                                                  double(model.file_size) / model.events)
                                : "",
                   "\n");
+  if (h.sample_bytes) {
+    absl::StrAppend(&out, "  sampled:   one allocation per ", h.sample_bytes,
+                    " bytes on average (Poisson); counts and bytes below are estimates from ",
+                    model.sampled_events, " samples\n");
+  }
   if (model.lost_events) absl::StrAppend(&out, "  LOST:      ", model.lost_events, " events\n");
+  if (model.pauses) {
+    absl::StrAppend(&out, "  paused:    ", model.pauses, " times, ", Seconds(model.paused_micros),
+                    " in all (allocations then were not recorded)\n");
+  }
+  if (!model.forked_children.empty()) {
+    absl::StrAppend(&out, "  forked:    ", absl::StrJoin(model.forked_children, ", "),
+                    " (each Python child writes <trace>.<pid>)\n");
+  }
+  if (!model.exec_path.empty()) {
+    absl::StrAppend(&out, "  exec:      ", model.exec_path,
+                    model.ended && !model.exec_path.empty() ? " (replaced this process)" : "",
+                    "\n");
+  }
   absl::StrAppend(&out, "  duration:  ", Seconds(model.duration_micros), ", ", model.events,
                   " events, ", model.threads.size(), " threads\n");
   absl::StrAppend(&out, "  heap peak: ", Bytes(model.all.peak_heap), " at ",
@@ -94,6 +112,12 @@ std::string SummaryText(const std::string& path, const TraceModel& model, int to
   if (!model.marks.empty()) {
     absl::StrAppend(&out, "\n  marks:\n");
     for (const auto& [micros, label] : model.marks) {
+      absl::StrAppend(&out, "    ", Seconds(micros), "  ", label, "\n");
+    }
+  }
+  if (!model.snapshot_requests.empty()) {
+    absl::StrAppend(&out, "\n  snapshot requests:\n");
+    for (const auto& [micros, label] : model.snapshot_requests) {
       absl::StrAppend(&out, "    ", Seconds(micros), "  ", label, "\n");
     }
   }
@@ -127,6 +151,10 @@ std::string SummaryJson(const std::string& path, const TraceModel& model, int to
   json marks = json::array();
   for (const auto& [micros, label] : model.marks) {
     marks.push_back({{"micros", micros}, {"label", label}});
+  }
+  json snapshot_requests = json::array();
+  for (const auto& [micros, label] : model.snapshot_requests) {
+    snapshot_requests.push_back({{"micros", micros}, {"label", label}});
   }
   json sites = json::array();
   for (const Site& site : TopSites(model, top_sites)) {
@@ -167,6 +195,13 @@ std::string SummaryJson(const std::string& path, const TraceModel& model, int to
       {"total", totals(model.all)},
       {"domains", domains},
       {"marks", marks},
+      {"snapshot_requests", snapshot_requests},
+      {"sample_bytes", h.sample_bytes},
+      {"sampled_events", model.sampled_events},
+      {"pauses", model.pauses},
+      {"paused_micros", model.paused_micros},
+      {"forked_children", model.forked_children},
+      {"exec", model.exec_path},
       {"top_sites", sites},
   };
   return report.dump(2) + "\n";

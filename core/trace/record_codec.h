@@ -255,6 +255,15 @@ bool RecordDecoder::Decode(Handler&& handler) {
       case RecordType::kLost:
         ok = One<Lost>(tag, handler);
         break;
+      case RecordType::kPause:
+        ok = One<Pause>(tag, handler);
+        break;
+      case RecordType::kResume:
+        ok = One<Resume>(tag, handler);
+        break;
+      case RecordType::kExec:
+        ok = One<Exec>(tag, handler);
+        break;
       default:
         Fail("unknown record type");
         return false;

@@ -47,6 +47,9 @@ enum class RecordType : uint8_t {
   kEnd = 18,   // the process ended normally; nothing follows
   kLost = 19,  // events that could not be recorded
   kAllocWeighted = 20,
+  kPause = 21,  // arenatrace.pause(): allocations are not recorded until Resume
+  kResume = 22,
+  kExec = 23,  // the process image is replaced by exec; nothing follows if it succeeds
 };
 inline constexpr uint8_t kTagTypeMask = 0x3f;
 inline constexpr unsigned kTagDomainShift = 6;
@@ -69,7 +72,9 @@ struct Alloc {
   }
 };
 
-// Sampled allocation (--sample-bytes): stands for `weight` bytes.
+// Sampled allocation (--sample-bytes): stands for `weight` bytes of
+// allocations made at this stack (its size divided by the probability that
+// it was sampled), so that sums over samples estimate the true totals.
 struct AllocWeighted {
   static constexpr RecordType kType = RecordType::kAllocWeighted;
   Domain domain;
@@ -262,6 +267,30 @@ struct Fork {
   template <class V>
   void Fields(V& v) {
     v.Varint(child_pid);
+  }
+};
+
+// Frees are still recorded while paused, so blocks allocated before the
+// pause are not mistaken for leaks.
+struct Pause {
+  static constexpr RecordType kType = RecordType::kPause;
+  template <class V>
+  void Fields(V&) {}
+};
+
+struct Resume {
+  static constexpr RecordType kType = RecordType::kResume;
+  template <class V>
+  void Fields(V&) {}
+};
+
+// The new image, if it is a Python, records into a file of its own.
+struct Exec {
+  static constexpr RecordType kType = RecordType::kExec;
+  std::string path;
+  template <class V>
+  void Fields(V& v) {
+    v.String(path);
   }
 };
 

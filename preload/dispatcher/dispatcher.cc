@@ -3,10 +3,12 @@
 // compiler run by a build) it does nothing at all, silently, and leaves
 // LD_PRELOAD for the children. In a CPython it loads the engine built for that
 // minor version, found next to itself, and starts it before `main`.
+#include <alloca.h>
 #include <dlfcn.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -18,6 +20,35 @@ namespace arenatrace::preload {
 namespace {
 
 ArenatraceEngineBeforeExit g_before_exit = nullptr;
+ArenatraceEngineAfterForkInParent g_after_fork_in_parent = nullptr;
+ArenatraceEngineBeforeExec g_before_exec = nullptr;
+
+// The functions our wrappers stand in front of, resolved in the constructor:
+// a vfork child calling exec must not run the dynamic linker.
+using ForkFunction = pid_t (*)();
+using ExecveFunction = int (*)(const char*, char* const[], char* const[]);
+using ExecvFunction = int (*)(const char*, char* const[]);
+using FexecveFunction = int (*)(int, char* const[], char* const[]);
+ForkFunction g_fork = nullptr;
+ExecveFunction g_execve = nullptr;
+ExecvFunction g_execv = nullptr;
+ExecvFunction g_execvp = nullptr;
+ExecveFunction g_execvpe = nullptr;
+FexecveFunction g_fexecve = nullptr;
+
+template <class F>
+void Resolve(F* function, const char* name) {
+  *function = reinterpret_cast<F>(dlsym(RTLD_NEXT, name));
+}
+
+void ResolveWrappedFunctions() {
+  Resolve(&g_fork, "fork");
+  Resolve(&g_execve, "execve");
+  Resolve(&g_execv, "execv");
+  Resolve(&g_execvp, "execvp");
+  Resolve(&g_execvpe, "execvpe");
+  Resolve(&g_fexecve, "fexecve");
+}
 
 // "3.11.7 (main, ...)" -> 3, 11; false when it does not look like a version.
 bool ParseVersion(const char* version, int* major, int* minor) {
@@ -82,7 +113,31 @@ void Start(int argc, char** argv) {
   if (start(&info) == 0) {
     g_before_exit = reinterpret_cast<ArenatraceEngineBeforeExit>(
         dlsym(engine, ARENATRACE_ENGINE_BEFORE_EXIT_SYMBOL));
+    g_after_fork_in_parent = reinterpret_cast<ArenatraceEngineAfterForkInParent>(
+        dlsym(engine, ARENATRACE_ENGINE_AFTER_FORK_SYMBOL));
+    g_before_exec = reinterpret_cast<ArenatraceEngineBeforeExec>(
+        dlsym(engine, ARENATRACE_ENGINE_BEFORE_EXEC_SYMBOL));
   }
+}
+
+void BeforeExec(const char* path) {
+  if (g_before_exec != nullptr) g_before_exec(path);
+}
+
+// execl-style arguments: how many, counting `first` and the final null.
+size_t CountArgs(va_list* args) {
+  va_list copy;
+  va_copy(copy, *args);
+  size_t count = 2;
+  while (va_arg(copy, char*) != nullptr) ++count;
+  va_end(copy);
+  return count;
+}
+
+// Fills `argv` (CountArgs entries) and consumes the arguments up to the null.
+void CollectArgs(const char* first, va_list* args, char** argv, size_t count) {
+  argv[0] = const_cast<char*>(first);
+  for (size_t i = 1; i < count; ++i) argv[i] = va_arg(*args, char*);
 }
 
 [[noreturn]] void ExitNow(int status) {
@@ -103,7 +158,90 @@ extern "C" __attribute__((visibility("default"), noreturn)) void _Exit(int statu
   arenatrace::preload::ExitNow(status);
 }
 
+// fork: the parent's trace records the child's pid (the child records into
+// its own file). exec: the trace is completed first, for the image that
+// replaces this one records into a file of its own. Every public exec entry
+// point is wrapped: glibc's execvp and friends call execve internally, out of
+// our reach.
+extern "C" __attribute__((visibility("default"))) pid_t fork() {
+  if (arenatrace::preload::g_fork == nullptr) arenatrace::preload::ResolveWrappedFunctions();
+  const pid_t pid = arenatrace::preload::g_fork();
+  if (pid > 0 && arenatrace::preload::g_after_fork_in_parent != nullptr) {
+    arenatrace::preload::g_after_fork_in_parent(pid);
+  }
+  return pid;
+}
+
+extern "C" __attribute__((visibility("default"))) int execve(const char* path, char* const argv[],
+                                                             char* const envp[]) {
+  arenatrace::preload::BeforeExec(path);
+  return arenatrace::preload::g_execve(path, argv, envp);
+}
+
+extern "C" __attribute__((visibility("default"))) int execv(const char* path, char* const argv[]) {
+  arenatrace::preload::BeforeExec(path);
+  return arenatrace::preload::g_execv(path, argv);
+}
+
+extern "C" __attribute__((visibility("default"))) int execvp(const char* file, char* const argv[]) {
+  arenatrace::preload::BeforeExec(file);
+  return arenatrace::preload::g_execvp(file, argv);
+}
+
+extern "C" __attribute__((visibility("default"))) int execvpe(const char* file, char* const argv[],
+                                                              char* const envp[]) {
+  arenatrace::preload::BeforeExec(file);
+  return arenatrace::preload::g_execvpe(file, argv, envp);
+}
+
+extern "C" __attribute__((visibility("default"))) int fexecve(int fd, char* const argv[],
+                                                              char* const envp[]) {
+  arenatrace::preload::BeforeExec(argv[0] != nullptr ? argv[0] : "");
+  return arenatrace::preload::g_fexecve(fd, argv, envp);
+}
+
+extern "C" __attribute__((visibility("default"))) int execl(const char* path, const char* arg,
+                                                            ...) {
+  va_list args;
+  va_start(args, arg);
+  const size_t count = arenatrace::preload::CountArgs(&args);
+  // On this frame's stack: exec may be called in a vfork child, where
+  // allocating is not allowed.
+  char** const argv = static_cast<char**>(alloca(count * sizeof(char*)));
+  arenatrace::preload::CollectArgs(arg, &args, argv, count);
+  va_end(args);
+  return execv(path, argv);
+}
+
+extern "C" __attribute__((visibility("default"))) int execlp(const char* file, const char* arg,
+                                                             ...) {
+  va_list args;
+  va_start(args, arg);
+  const size_t count = arenatrace::preload::CountArgs(&args);
+  // On this frame's stack: exec may be called in a vfork child, where
+  // allocating is not allowed.
+  char** const argv = static_cast<char**>(alloca(count * sizeof(char*)));
+  arenatrace::preload::CollectArgs(arg, &args, argv, count);
+  va_end(args);
+  return execvp(file, argv);
+}
+
+extern "C" __attribute__((visibility("default"))) int execle(const char* path, const char* arg,
+                                                             ...) {
+  va_list args;
+  va_start(args, arg);
+  const size_t count = arenatrace::preload::CountArgs(&args);
+  // On this frame's stack: exec may be called in a vfork child, where
+  // allocating is not allowed.
+  char** const argv = static_cast<char**>(alloca(count * sizeof(char*)));
+  arenatrace::preload::CollectArgs(arg, &args, argv, count);
+  char** const envp = va_arg(args, char**);
+  va_end(args);
+  return execve(path, argv, envp);
+}
+
 // glibc passes (argc, argv, envp) to the constructors of preloaded libraries.
 __attribute__((constructor)) static void ArenatraceDispatcherInit(int argc, char** argv, char**) {
+  arenatrace::preload::ResolveWrappedFunctions();
   arenatrace::preload::Start(argc, argv);
 }

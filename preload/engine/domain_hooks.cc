@@ -104,7 +104,9 @@ void* HookMalloc(void*, size_t size) {
   void* ptr = Allocate<kDomain, kServe>::Malloc(size);
   if (scope.Records()) {
     RecordAlloc(static_cast<Domain>(kDomain), ptr, size);
-    if constexpr (kDomain == static_cast<int>(Domain::kObj)) ScheduleRecordingSetup();
+    if constexpr (kDomain == static_cast<int>(Domain::kObj)) SchedulePythonSetup();
+  } else if constexpr (!kRecord && kDomain == static_cast<int>(Domain::kObj)) {
+    SchedulePythonSetup();  // the arenatrace module, also when nothing is recorded
   }
   return ptr;
 }
@@ -178,6 +180,8 @@ void InstallDomainHooks(const HookChoice& choice) {
   } else if (choice.record) {
     Install<kMem, false, true>();
     Install<kObj, false, true>();
+  } else {
+    Install<kObj, false, false>();  // only to install the arenatrace module once Python is up
   }
   if (choice.record) Install<kRaw, false, true>();
 }

@@ -13,8 +13,9 @@ struct HookChoice {
   bool record;               // record events (StartRecording succeeded)
 };
 
-// Call once, before Py_Initialize. Installs nothing when there is nothing to
-// do (CPython's allocator kept and nothing recorded).
+// Call once, before Py_Initialize. With CPython's allocator kept and nothing
+// recorded, only a pass-through OBJ hook is installed (it sets up the
+// arenatrace module once the interpreter is initialised).
 void InstallDomainHooks(const HookChoice& choice);
 
 // True while CPython still calls our MEM/OBJ allocator (PYTHONMALLOC, dev

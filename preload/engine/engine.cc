@@ -67,7 +67,6 @@ int Start(const ArenatraceStartInfo* info) {
     atexit(&ReportStatsAtExit);
   }
   const bool record = g_options.output_path[0] != '\0';
-  if (g_options.allocator == AllocatorChoice::kPymalloc && !record) return 0;  // nothing to do
   if (!MayInstallOurAllocator(ParsePythonCommandLine(info->argc, info->argv))) return 0;
 
   HookChoice choice = {g_options.allocator == AllocatorChoice::kArenatrace, false};
@@ -76,6 +75,8 @@ int Start(const ArenatraceStartInfo* info) {
     snprintf(recording.output_path, sizeof recording.output_path, "%s", g_options.output_path);
     recording.root_pid = g_options.root_pid;
     recording.max_depth = g_options.max_depth;
+    recording.sample_bytes = g_options.sample_bytes;
+    recording.mark_signal = g_options.mark_signal;
     recording.allocator = choice.serve_small_objects ? "arenatrace" : "pymalloc";
     recording.argc = info->argc;
     recording.argv = info->argv;
@@ -93,6 +94,16 @@ int Start(const ArenatraceStartInfo* info) {
 
 extern "C" __attribute__((visibility("default"))) void arenatrace_engine_before_exit() {
   arenatrace::preload::StopRecording();
+}
+
+extern "C" __attribute__((visibility("default"))) void arenatrace_engine_after_fork_in_parent(
+    long child_pid) {
+  arenatrace::preload::RecordForkInParent(child_pid);
+}
+
+extern "C" __attribute__((visibility("default"))) void arenatrace_engine_before_exec(
+    const char* path) {
+  arenatrace::preload::BeforeExec(path);
 }
 
 extern "C" __attribute__((visibility("default"))) int arenatrace_engine_start(

@@ -1,12 +1,27 @@
 #include "preload/engine/options.h"
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 
 #include "preload/log.h"
 
 namespace arenatrace::preload {
+
+int ParseSignal(const char* name) {
+  if (strcmp(name, "none") == 0 || strcmp(name, "0") == 0) return 0;
+  char* end = nullptr;
+  const long number = strtol(name, &end, 10);
+  if (*end == '\0') return number > 0 && number < NSIG ? static_cast<int>(number) : -1;
+  if (strncmp(name, "SIG", 3) == 0) name += 3;
+  // By name, only the two signals left to applications.
+  for (int signal_number : {SIGUSR1, SIGUSR2}) {
+    if (strcmp(name, sigabbrev_np(signal_number)) == 0) return signal_number;
+  }
+  return -1;
+}
 
 EngineOptions ReadEngineOptions() {
   EngineOptions options;
@@ -38,6 +53,26 @@ EngineOptions ReadEngineOptions() {
       Log("ARENATRACE_MAX_DEPTH=%s is not a number of frames; keeping every frame", depth);
     } else {
       options.max_depth = static_cast<unsigned>(value);
+    }
+  }
+  if (const char* sample = getenv("ARENATRACE_SAMPLE_BYTES"); sample != nullptr && *sample) {
+    char* end = nullptr;
+    const unsigned long long value = strtoull(sample, &end, 10);
+    if (*end != '\0' || *sample == '-') {
+      Log("ARENATRACE_SAMPLE_BYTES=%s is not a number of bytes; recording every event", sample);
+    } else {
+      options.sample_bytes = value;
+    }
+  }
+  if (const char* name = getenv("ARENATRACE_MARK_SIGNAL"); name != nullptr && *name != '\0') {
+    const int number = ParseSignal(name);
+    if (number < 0) {
+      Log("ARENATRACE_MARK_SIGNAL=%s is not a signal (USR1, SIGUSR2, 10, none ...); marks by "
+          "signal are off",
+          name);
+      options.mark_signal = 0;
+    } else {
+      options.mark_signal = number;
     }
   }
   return options;

@@ -13,16 +13,25 @@ enum class AllocatorChoice {
 // Stacks keep their innermost frames up to this depth by default: each event
 // walks its stack, so unbounded recursion (tens of thousands of frames) would
 // make every allocation cost as much. --max-depth=0 keeps everything.
-inline constexpr unsigned kDefaultMaxDepth = 256;
+inline constexpr unsigned kDefaultMaxDepth = 0;
+
+// The signal that records a mark ("kill -USR2 <pid>"). Were a program to
+// handle it itself, its handler replaces ours.
+inline constexpr int kDefaultMarkSignal = 12;  // SIGUSR2 on Linux
 
 struct EngineOptions {
   char output_path[4096] = {};  // ARENATRACE_OUTPUT: the trace to write; empty: record nothing
   long root_pid = 0;            // ARENATRACE_ROOT_PID: the process that writes output_path itself
   unsigned max_depth = kDefaultMaxDepth;  // ARENATRACE_MAX_DEPTH: frames kept per stack, 0: all
   AllocatorChoice allocator = AllocatorChoice::kArenatrace;
-  bool stats_to_stderr = false;     // ARENATRACE_STATS=1
-  char stats_json_path[1024] = {};  // ARENATRACE_STATS_JSON=FILE: one JSON line per process
+  unsigned long long sample_bytes = 0;   // ARENATRACE_SAMPLE_BYTES: mean bytes per sample, 0: all
+  int mark_signal = kDefaultMarkSignal;  // ARENATRACE_MARK_SIGNAL: name or number, "none": off
+  bool stats_to_stderr = false;          // ARENATRACE_STATS=1
+  char stats_json_path[1024] = {};       // ARENATRACE_STATS_JSON=FILE: one JSON line per process
 };
+
+// "USR2", "SIGUSR2" or a number -> the signal; "none" -> 0; -1 when unknown.
+int ParseSignal(const char* name);
 
 // Reads ARENATRACE_* variables. An unknown value is reported on stderr and
 // the default is used: a typo must not stop the program.

@@ -6,9 +6,10 @@
 #include "preload/log.h"
 
 namespace arenatrace::preload {
-namespace {
 
-bool g_scheduled = false;
+bool g_python_setup_scheduled = false;
+
+namespace {
 
 // gc.callbacks entry: cb(phase, info).
 PyObject* GcCallback(PyObject*, PyObject* args) {
@@ -32,19 +33,79 @@ PyObject* AtExit(PyObject*, PyObject*) {
 
 PyObject* Mark(PyObject*, PyObject* args) {
   const char* label = "";
-  if (!PyArg_ParseTuple(args, "|s", &label)) return nullptr;
+  if (!PyArg_ParseTuple(args, "|s:mark", &label)) return nullptr;
   RecordMark(label);
+  Py_RETURN_NONE;
+}
+
+PyObject* Snapshot(PyObject*, PyObject* args) {
+  const char* label = "";
+  if (!PyArg_ParseTuple(args, "|s:snapshot", &label)) return nullptr;
+  RecordSnapshotRequest(label);
+  Py_RETURN_NONE;
+}
+
+PyObject* Pause(PyObject*, PyObject*) {
+  PauseRecording();
+  Py_RETURN_NONE;
+}
+
+PyObject* Resume(PyObject*, PyObject*) {
+  ResumeRecording();
+  Py_RETURN_NONE;
+}
+
+PyObject* IsRecording(PyObject*, PyObject*) {
+  return PyBool_FromLong(g_recording.load(std::memory_order_relaxed));
+}
+
+PyObject* SetThreadName(PyObject*, PyObject* args) {
+  const char* name = "";
+  if (!PyArg_ParseTuple(args, "s", &name)) return nullptr;
+  RecordThreadName(name);
   Py_RETURN_NONE;
 }
 
 PyMethodDef g_gc_callback = {"_arenatrace_gc_callback", &GcCallback, METH_VARARGS, nullptr};
 PyMethodDef g_at_exit = {"_arenatrace_finalizing", &AtExit, METH_NOARGS, nullptr};
 PyMethodDef g_module_methods[] = {
-    {"mark", &Mark, METH_VARARGS, "mark(label): record a mark in the trace"},
+    {"mark", &Mark, METH_VARARGS, "mark(label=''): records a mark in the trace."},
+    {"snapshot", &Snapshot, METH_VARARGS,
+     "snapshot(label=''): asks the analyzer for a snapshot of the heap at this moment."},
+    {"pause", &Pause, METH_NOARGS,
+     "pause(): allocations are not recorded until the matching resume() (calls nest; frees "
+     "still are recorded). Process-wide."},
+    {"resume", &Resume, METH_NOARGS, "resume(): ends the innermost pause()."},
+    {"is_recording", &IsRecording, METH_NOARGS,
+     "is_recording(): True when arenatrace records this process."},
+    {"_set_thread_name", &SetThreadName, METH_VARARGS, nullptr},
     {nullptr, nullptr, 0, nullptr}};
 PyModuleDef g_module = {PyModuleDef_HEAD_INIT, "arenatrace",
-                        "arenatrace's in-process API (the process is being recorded).", -1,
+                        "arenatrace's in-process API, installed by the arenatrace preload.", -1,
                         g_module_methods};
+
+// The parts of the module better said in Python. The same API, as no-ops, is
+// python/arenatrace/__init__.py, for processes without the preload.
+constexpr char kModuleSource[] = R"(
+class paused:
+    """with arenatrace.paused(): allocations made inside are not recorded."""
+    __slots__ = ()
+    def __enter__(self):
+        pause()
+        return self
+    def __exit__(self, *exc_info):
+        resume()
+        return False
+
+def _name_threads():
+    # A thread's name is known in Python only: each new threading.Thread
+    # reports it from its first profile event, then removes the hook.
+    import sys, threading
+    def _name_this_thread(frame, event, arg):
+        sys.setprofile(None)
+        _set_thread_name(threading.current_thread().name)
+    threading.setprofile(_name_this_thread)
+)";
 
 // Calls module.function(argument); false (exception cleared) on failure.
 bool CallIn(const char* module, const char* function, PyObject* argument) {
@@ -56,11 +117,23 @@ bool CallIn(const char* module, const char* function, PyObject* argument) {
   return result != nullptr;
 }
 
-int SetUp(void*) {
-  PyObject* saved_type;
-  PyObject* saved_value;
-  PyObject* saved_traceback;
-  PyErr_Fetch(&saved_type, &saved_value, &saved_traceback);
+// Returns the module's namespace (borrowed), or null.
+PyObject* InstallModule() {
+  PyObject* module = PyModule_Create(&g_module);
+  if (module == nullptr) return nullptr;
+  PyObject* globals = PyModule_GetDict(module);
+  bool ok = PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins()) == 0;
+  PyObject* code = ok ? Py_CompileString(kModuleSource, "<arenatrace>", Py_file_input) : nullptr;
+  PyObject* result = code != nullptr ? PyEval_EvalCode(code, globals, globals) : nullptr;
+  Py_XDECREF(code);
+  ok = result != nullptr &&
+       PyDict_SetItemString(PyImport_GetModuleDict(), "arenatrace", module) == 0;
+  Py_XDECREF(result);
+  Py_DECREF(module);  // sys.modules holds it
+  return ok ? globals : nullptr;
+}
+
+bool SetUpRecording(PyObject* module_globals) {
   bool ok = true;
   if (PyObject* callback = PyCFunction_New(&g_gc_callback, nullptr)) {
     PyObject* gc = PyImport_ImportModule("gc");
@@ -74,12 +147,26 @@ int SetUp(void*) {
     ok &= CallIn("atexit", "register", at_exit);
     Py_DECREF(at_exit);
   }
-  if (PyObject* module = PyModule_Create(&g_module)) {
-    PyObject* modules = PyImport_GetModuleDict();
-    ok &= PyDict_SetItemString(modules, "arenatrace", module) == 0;
-    Py_DECREF(module);
+  if (module_globals != nullptr) {
+    PyObject* name_threads = PyDict_GetItemString(module_globals, "_name_threads");
+    PyObject* result = name_threads ? PyObject_CallObject(name_threads, nullptr) : nullptr;
+    ok &= result != nullptr;
+    Py_XDECREF(result);
   }
-  if (!ok) Log("could not set up GC and exit recording in this process");
+  return ok;
+}
+
+int SetUp(void*) {
+  PyObject* saved_type;
+  PyObject* saved_value;
+  PyObject* saved_traceback;
+  PyErr_Fetch(&saved_type, &saved_value, &saved_traceback);
+  PyObject* module_globals = InstallModule();
+  if (module_globals == nullptr) Log("could not install the arenatrace module in this process");
+  PyErr_Clear();
+  if (g_recording.load() && !SetUpRecording(module_globals)) {
+    Log("could not set up GC, exit and thread-name recording in this process");
+  }
   PyErr_Clear();
   PyErr_Restore(saved_type, saved_value, saved_traceback);
   return 0;
@@ -87,10 +174,9 @@ int SetUp(void*) {
 
 }  // namespace
 
-void ScheduleRecordingSetup() {
-  if (__builtin_expect(g_scheduled, 1)) return;
+void SchedulePythonSetupOnce() {
   if (!Py_IsInitialized()) return;
-  g_scheduled = Py_AddPendingCall(&SetUp, nullptr) == 0;
+  g_python_setup_scheduled = Py_AddPendingCall(&SetUp, nullptr) == 0;
 }
 
 }  // namespace arenatrace::preload

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -17,6 +18,7 @@
 #include <new>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "core/trace/chunk_writer.h"
 #include "core/trace/record_codec.h"
 #include "preload/cpython/python_frames.h"
@@ -60,6 +62,11 @@ struct ThreadState {
   uint64_t index = kNoThread;
   uint64_t generation = 0;  // of the recorder: a forked child registers threads again
   ThreadStackCache stacks;
+  // --sample-bytes: bytes left before this thread's next sample, and the
+  // state of its random number generator (xorshift64*, seeded per thread).
+  int64_t bytes_until_sample = -1;
+  uint64_t random_state = 0;
+  bool has_stack = false;  // the last WalkStack found Python frames
 };
 
 struct Recorder {
@@ -75,6 +82,12 @@ struct Recorder {
   uint64_t next_thread_index = 0;
   uint64_t lost_events = 0;
   RecordingOptions options;
+  // --sample-bytes: the addresses of sampled blocks still live; frees of
+  // any other address are not recorded.
+  absl::flat_hash_set<uint64_t> sampled;
+  // Serialises writing chunks: the writer thread, exit and exec may flush.
+  pthread_mutex_t flush_lock = PTHREAD_MUTEX_INITIALIZER;
+  bool root = false;  // writes options.output_path itself; others write <output_path>.<pid>
   char path[4200] = {};
   timespec start = {};
   pthread_t thread = {};
@@ -87,6 +100,8 @@ struct Recorder {
 alignas(Recorder) unsigned char g_recorder_storage[sizeof(Recorder)];
 Recorder* g = nullptr;  // never destroyed: exit handlers and other threads may still call in
 std::atomic<uint64_t> g_now_micros{0};
+std::atomic<int> g_pause_depth{0};
+std::atomic<unsigned> g_signal_marks{0};  // raised by the mark signal, recorded by the writer
 __attribute__((tls_model("initial-exec"))) __thread ThreadState* t_thread = nullptr;
 pthread_key_t g_thread_key;
 
@@ -112,8 +127,8 @@ ThreadState* CurrentThread() {
 // Called with the lock held.
 void EnsureWriterRunning();
 
-void Prologue(ThreadState* thread) {
-  EnsureWriterRunning();
+void Prologue(ThreadState* thread, bool start_writer = true) {
+  if (start_writer) EnsureWriterRunning();
   if (thread->generation != g->generation) {
     thread->index = g->next_thread_index++;
     thread->generation = g->generation;
@@ -146,8 +161,24 @@ bool Full() {
   return true;
 }
 
+// The root process replaces its output file. Every other process (fork
+// children, and images that exec replaced, which keep their pid) takes a name
+// no other process of the run has taken: <output>.<pid>, else
+// <output>.<pid>.<n>.
+int CreateTraceFile() {
+  if (g->root) return open(g->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  char base[sizeof g->path - 16];  // room for ".<n>"
+  snprintf(base, sizeof base, "%s.%d", g->options.output_path, static_cast<int>(getpid()));
+  snprintf(g->path, sizeof g->path, "%s", base);
+  for (int n = 1;; ++n) {
+    const int fd = open(g->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd >= 0 || errno != EEXIST || n > 1000) return fd;
+    snprintf(g->path, sizeof g->path, "%s.%d", base, n);
+  }
+}
+
 bool OpenTraceFile() {
-  const int fd = open(g->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd = CreateTraceFile();
   if (fd < 0) {
     Log("cannot write the trace %s: %s; this process runs unrecorded", g->path, strerror(errno));
     return false;
@@ -163,9 +194,12 @@ bool OpenTraceFile() {
   }
   header.python_version = g->options.python_version;
   header.allocator = g->options.allocator;
-  char options[128];
-  snprintf(options, sizeof options, "max_depth=%u\n", g->options.max_depth);
+  char options[160];
+  snprintf(options, sizeof options, "max_depth=%u\nsample_bytes=%llu\nmark_signal=%d\n",
+           g->options.max_depth, static_cast<unsigned long long>(g->options.sample_bytes),
+           g->options.mark_signal);
   header.options = options;
+  header.sample_bytes = g->options.sample_bytes;
   timespec wall;
   clock_gettime(CLOCK_REALTIME, &wall);
   header.start_unix_micros = static_cast<uint64_t>(wall.tv_sec) * 1000000 +
@@ -183,9 +217,9 @@ bool OpenTraceFile() {
   return true;
 }
 
-// Moves the buffer out under the lock and writes it outside. Only the writer
-// thread (or the exit handler, once the writer thread is gone) calls this.
+// Moves the buffer out under the lock and writes it outside.
 void Flush() {
+  pthread_mutex_lock(&g->flush_lock);
   g->lock.Lock();
   if (g->lost_events != 0) {
     trace::Lost lost{g->lost_events, "the trace writer fell behind"};
@@ -194,6 +228,7 @@ void Flush() {
   }
   if (g->active.empty()) {
     g->lock.Unlock();
+    pthread_mutex_unlock(&g->flush_lock);
     return;
   }
   std::swap(g->active, g->writing);
@@ -211,6 +246,7 @@ void Flush() {
     g_recording.store(false);
   }
   g->writing.clear();
+  pthread_mutex_unlock(&g->flush_lock);
 }
 
 uint64_t ReadRss() {
@@ -255,6 +291,40 @@ bool OnlyThreadLeft() {
   return !others_alive;
 }
 
+// The mark signal's handler only counts (it may interrupt anything, even our
+// own lock holder); the writer thread records the marks.
+void OnMarkSignal(int) { g_signal_marks.fetch_add(1, std::memory_order_relaxed); }
+
+void RecordSignalMarks() {
+  const unsigned count = g_signal_marks.exchange(0);
+  char label[64];
+  snprintf(label, sizeof label, "signal SIG%s", sigabbrev_np(g->options.mark_signal));
+  g->lock.Lock();
+  if (g_recording.load(std::memory_order_relaxed)) {
+    const uint64_t now = g_now_micros.load(std::memory_order_relaxed);
+    if (now != g->chunk_time) {
+      g->chunk_time = now;
+      trace::Time time{now};
+      g->encoder.Put(time);
+    }
+    for (unsigned i = 0; i < count; ++i) {
+      trace::Mark mark{label};
+      g->encoder.Put(mark);
+    }
+  }
+  g->lock.Unlock();
+}
+
+void InstallMarkSignal(int signal_number) {
+  struct sigaction action = {};
+  action.sa_handler = &OnMarkSignal;
+  action.sa_flags = SA_RESTART;  // the program's blocking calls go on undisturbed
+  sigemptyset(&action.sa_mask);
+  if (sigaction(signal_number, &action, nullptr) != 0) {
+    Log("cannot handle signal %d for marks: %s", signal_number, strerror(errno));
+  }
+}
+
 void* WriterMain(void*) {
   timespec next;
   clock_gettime(CLOCK_MONOTONIC, &next);
@@ -267,6 +337,7 @@ void* WriterMain(void*) {
     clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, nullptr);
     g_now_micros.store(MicrosSince(g->start), std::memory_order_relaxed);
     if (!g_recording.load(std::memory_order_relaxed)) continue;
+    if (g_signal_marks.load(std::memory_order_relaxed) != 0) RecordSignalMarks();
     if (tick % kRssEveryTicks == 0 && g->statm_fd >= 0) {
       const uint64_t rss = ReadRss();
       g->lock.Lock();
@@ -346,7 +417,8 @@ void RestartInChild() {
   g->writer
       .reset();  // closes the child's copy of the parent's descriptor; the parent keeps its own
   g->stacks->Reset();
-  snprintf(g->path, sizeof g->path, "%s.%d", g->options.output_path, static_cast<int>(getpid()));
+  g->sampled.clear();  // the parent's samples; the child's events start afresh
+  g->root = false;
   g->pid = getpid();
   g->lock.Unlock();
 }
@@ -361,10 +433,12 @@ inline void EnsureWriterRunning() {
 bool StartRecording(const RecordingOptions& options) {
   g = new (g_recorder_storage) Recorder();
   g->options = options;
-  if (options.root_pid == 0 || options.root_pid == getpid()) {
+  g->root = options.root_pid == 0 || options.root_pid == getpid();
+  if (g->root) {
     snprintf(g->path, sizeof g->path, "%s", options.output_path);
-  } else {
-    snprintf(g->path, sizeof g->path, "%s.%d", options.output_path, static_cast<int>(getpid()));
+    // An image that exec replaces us with keeps our pid: it must not take the
+    // root's file. (Set before Python copies the environment into os.environ.)
+    setenv("ARENATRACE_ROOT_PID", "-1", 1);
   }
   clock_gettime(CLOCK_MONOTONIC, &g->start);
   g->pid = getpid();
@@ -375,22 +449,100 @@ bool StartRecording(const RecordingOptions& options) {
   if (!OpenTraceFile()) return false;
   g_recording.store(true);
   pthread_atfork(&StopWriterBeforeFork, &UnlockInParent, &RestartInChild);
+  if (options.mark_signal > 0) InstallMarkSignal(options.mark_signal);
   StartWriterThread();
   return true;
 }
 
+namespace {
+
+// --sample-bytes: bytes are sampled by a Poisson process of mean interval
+// `mean`: the gaps between sampled bytes are exponentially distributed, and a
+// block is sampled when a sampled byte falls in it. Its weight is its size
+// divided by the probability of that, 1 - exp(-size/mean), so that sums of
+// weights are unbiased estimates of the true totals.
+uint64_t NextRandom(ThreadState* thread) {
+  uint64_t x = thread->random_state;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  thread->random_state = x;
+  return x * 0x2545F4914F6CDD1Dull;
+}
+
+int64_t NextSampleGap(ThreadState* thread, uint64_t mean) {
+  const double uniform = (static_cast<double>(NextRandom(thread) >> 11) + 0.5) * 0x1.0p-53;
+  return static_cast<int64_t>(-std::log(uniform) * static_cast<double>(mean)) + 1;
+}
+
+// Whether this allocation is sampled, and then the bytes it stands for.
+bool Sampled(ThreadState* thread, size_t size, uint64_t* weight) {
+  const uint64_t mean = g->options.sample_bytes;
+  if (__builtin_expect(thread->bytes_until_sample < 0, 0)) {
+    thread->random_state = (static_cast<uint64_t>(syscall(SYS_gettid)) << 32) ^
+                           reinterpret_cast<uintptr_t>(thread) ^ 0x9E3779B97F4A7C15ull;
+    if (thread->random_state == 0) thread->random_state = 1;
+    thread->bytes_until_sample = NextSampleGap(thread, mean);
+  }
+  thread->bytes_until_sample -= static_cast<int64_t>(size);
+  if (__builtin_expect(thread->bytes_until_sample > 0, 1)) return false;
+  thread->bytes_until_sample = NextSampleGap(thread, mean);
+  const double probability = -std::expm1(-static_cast<double>(size) / static_cast<double>(mean));
+  *weight =
+      probability > 0 ? static_cast<uint64_t>(static_cast<double>(size) / probability + 0.5) : mean;
+  return true;
+}
+
+bool Paused() { return g_pause_depth.load(std::memory_order_relaxed) != 0; }
+
+// Before taking the lock: the calling thread's Python stack, if it has one.
+void WalkStack(ThreadState* thread) {
+  PyThreadState* tstate = arenatrace_attached_thread_state();
+  thread->has_stack = tstate != nullptr;
+  if (tstate != nullptr) g->stacks->Walk(tstate, &thread->stacks);
+}
+
+// Under the lock: the id of the stack WalkStack read.
+uint32_t InternStack(ThreadState* thread) {
+  return thread->has_stack ? g->stacks->Intern(&thread->stacks, &g->encoder) : trace::kEmptyStack;
+}
+
+// Under the lock: the record for a new block at `ptr`, sampled or not.
+void PutAlloc(ThreadState* thread, trace::Domain domain, void* ptr, size_t size, uint64_t weight) {
+  const uint32_t stack = InternStack(thread);
+  const uint64_t address = reinterpret_cast<uint64_t>(ptr);
+  if (g->options.sample_bytes == 0) {
+    trace::Alloc record{domain, address, size, stack};
+    g->encoder.Put(record);
+  } else {
+    g->sampled.insert(address);
+    trace::AllocWeighted record{domain, address, size, stack, weight};
+    g->encoder.Put(record);
+  }
+}
+
+// Under the lock: the record for a free of `ptr`, if its allocation was
+// recorded (always, unless sampling).
+void PutFree(trace::Domain domain, void* ptr) {
+  const uint64_t address = reinterpret_cast<uint64_t>(ptr);
+  if (g->options.sample_bytes != 0 && g->sampled.erase(address) == 0) return;
+  trace::Free record{domain, address};
+  g->encoder.Put(record);
+}
+
+}  // namespace
+
 void RecordAlloc(trace::Domain domain, void* ptr, size_t size) {
-  if (ptr == nullptr) return;
+  if (ptr == nullptr || Paused()) return;
   ThreadState* thread = CurrentThread();
   if (thread == nullptr) return;
-  PyThreadState* tstate = arenatrace_attached_thread_state();
+  uint64_t weight = 0;
+  if (g->options.sample_bytes != 0 && !Sampled(thread, size, &weight)) return;
+  WalkStack(thread);
   g->lock.Lock();
   if (g_recording.load(std::memory_order_relaxed) && !Full()) {
     Prologue(thread);
-    const uint32_t stack =
-        tstate != nullptr ? g->stacks->Capture(tstate, &thread->stacks, &g->encoder) : 0;
-    trace::Alloc record{domain, reinterpret_cast<uint64_t>(ptr), size, stack};
-    g->encoder.Put(record);
+    PutAlloc(thread, domain, ptr, size, weight);
   }
   g->lock.Unlock();
 }
@@ -401,27 +553,37 @@ void RecordFree(trace::Domain domain, void* ptr) {
   if (thread == nullptr) return;
   g->lock.Lock();
   if (g_recording.load(std::memory_order_relaxed) && !Full()) {
-    Prologue(thread);
-    trace::Free record{domain, reinterpret_cast<uint64_t>(ptr)};
-    g->encoder.Put(record);
+    if (g->options.sample_bytes == 0 || g->sampled.erase(reinterpret_cast<uint64_t>(ptr)) != 0) {
+      Prologue(thread);
+      trace::Free record{domain, reinterpret_cast<uint64_t>(ptr)};
+      g->encoder.Put(record);
+    }
   }
   g->lock.Unlock();
 }
 
-void BeginRealloc() { g->lock.Lock(); }
+void BeginRealloc() {
+  if (ThreadState* thread = CurrentThread()) WalkStack(thread);
+  g->lock.Lock();
+}
 
 void EndRealloc(trace::Domain domain, void* old_ptr, void* new_ptr, size_t size) {
   ThreadState* thread = CurrentThread();
   if (new_ptr != nullptr && thread != nullptr && g_recording.load(std::memory_order_relaxed) &&
       !Full()) {
     Prologue(thread);
-    PyThreadState* tstate = arenatrace_attached_thread_state();
-    const uint32_t stack =
-        tstate != nullptr ? g->stacks->Capture(tstate, &thread->stacks, &g->encoder) : 0;
-    if (old_ptr == nullptr) {
-      trace::Alloc record{domain, reinterpret_cast<uint64_t>(new_ptr), size, stack};
-      g->encoder.Put(record);
+    if (g->options.sample_bytes != 0 || Paused()) {
+      // The old block is released like a free; the new one is a new
+      // allocation, sampled on its own (and not recorded while paused).
+      if (old_ptr != nullptr) PutFree(domain, old_ptr);
+      uint64_t weight = 0;
+      if (!Paused() && (g->options.sample_bytes == 0 || Sampled(thread, size, &weight))) {
+        PutAlloc(thread, domain, new_ptr, size, weight);
+      }
+    } else if (old_ptr == nullptr) {
+      PutAlloc(thread, domain, new_ptr, size, 0);
     } else {
+      const uint32_t stack = InternStack(thread);
       trace::Realloc record{domain, reinterpret_cast<uint64_t>(old_ptr),
                             reinterpret_cast<uint64_t>(new_ptr), size, stack};
       g->encoder.Put(record);
@@ -432,12 +594,12 @@ void EndRealloc(trace::Domain domain, void* old_ptr, void* new_ptr, size_t size)
 
 namespace {
 template <class R>
-void RecordProcessEvent(R& record) {
-  if (g == nullptr || !g_recording.load()) return;
+void RecordProcessEvent(R& record, bool start_writer = true) {
+  if (g == nullptr || !g_recording.load() || getpid() != g->pid) return;
   ThreadState* thread = CurrentThread();
   if (thread == nullptr) return;
   g->lock.Lock();
-  Prologue(thread);
+  Prologue(thread, start_writer);
   g->encoder.Put(record);
   g->lock.Unlock();
 }
@@ -451,6 +613,57 @@ void RecordFinalizing() {
 void RecordMark(const char* label) {
   trace::Mark record{label};
   RecordProcessEvent(record);
+}
+
+void RecordSnapshotRequest(const char* label) {
+  trace::SnapshotRequest record{label};
+  RecordProcessEvent(record);
+}
+
+void RecordThreadName(const char* name) {
+  if (g == nullptr || !g_recording.load()) return;
+  ThreadState* thread = CurrentThread();
+  if (thread == nullptr) return;
+  g->lock.Lock();
+  Prologue(thread);  // registers the thread first if it has not allocated yet
+  trace::ThreadName record{thread->index, name};
+  g->encoder.Put(record);
+  g->lock.Unlock();
+}
+
+void PauseRecording() {
+  if (g_pause_depth.fetch_add(1) == 0) {
+    trace::Pause record;
+    RecordProcessEvent(record);
+  }
+}
+
+void ResumeRecording() {
+  int depth = g_pause_depth.load();
+  while (depth > 0 && !g_pause_depth.compare_exchange_weak(depth, depth - 1)) {
+  }
+  if (depth == 1) {
+    trace::Resume record;
+    RecordProcessEvent(record);
+  }
+}
+
+void RecordForkInParent(long child_pid) {
+  trace::Fork record{static_cast<uint64_t>(child_pid)};
+  RecordProcessEvent(record, /*start_writer=*/false);
+}
+
+void BeforeExec(const char* path) {
+  if (g == nullptr || !g_recording.load() || getpid() != g->pid) return;
+  StopWriterThread();
+  g->lock.Lock();
+  const bool nothing_recorded = g->writer == nullptr && g->active.empty();
+  g->lock.Unlock();
+  if (nothing_recorded) return;  // a fork child that execs at once: no file
+  g_now_micros.store(MicrosSince(g->start), std::memory_order_relaxed);
+  trace::Exec record{path != nullptr ? path : ""};
+  RecordProcessEvent(record, /*start_writer=*/false);
+  Flush();
 }
 
 void RecordGc(bool start, uint64_t generation, uint64_t collected, uint64_t uncollectable) {
@@ -467,7 +680,7 @@ void StopRecording() {
   if (g == nullptr || !g_recording.load() || getpid() != g->pid) return;
   g_now_micros.store(MicrosSince(g->start), std::memory_order_relaxed);
   trace::End end;
-  RecordProcessEvent(end);
+  RecordProcessEvent(end, /*start_writer=*/false);
   g_recording.store(false);
   StopWriterThread();
   Flush();

@@ -24,6 +24,8 @@ struct RecordingOptions {
   char output_path[4096] = {};  // the file of the process arenatrace run started
   long root_pid = 0;            // that process; any other writes <output_path>.<pid>
   unsigned max_depth = 0;       // 0: unlimited
+  uint64_t sample_bytes = 0;    // 0: every event; else one sample per this many bytes on average
+  int mark_signal = 0;          // 0: none; else a signal that records a mark
   const char* allocator = "arenatrace";
   int argc = 0;
   char** argv = nullptr;
@@ -47,7 +49,24 @@ void EndRealloc(trace::Domain domain, void* old_ptr, void* new_ptr, size_t size)
 // Process-level events.
 void RecordFinalizing();
 void RecordMark(const char* label);
+void RecordSnapshotRequest(const char* label);
 void RecordGc(bool start, uint64_t generation, uint64_t collected, uint64_t uncollectable);
+void RecordThreadName(const char* name);  // of the calling thread
+
+// Allocations are not recorded between Pause and the matching Resume (they
+// nest); frees still are. Process-wide.
+void PauseRecording();
+void ResumeRecording();
+
+// Called by the dispatcher's fork wrapper in the parent, once fork returned.
+// Does not start the writer thread: Python 3.12+ counts the process's threads
+// right after fork returns, to warn about forking a multi-threaded process.
+void RecordForkInParent(long child_pid);
+
+// Called by the dispatcher's exec wrappers: the trace so far is written, with
+// an Exec record, before the image is replaced. If exec fails, recording goes
+// on. A fork child that recorded nothing leaves no file.
+void BeforeExec(const char* path);
 
 // Writes everything buffered and the End record, and stops recording. Does
 // nothing in a vfork child (it shares the recorder's memory).

@@ -55,13 +55,7 @@ uint64_t StackTable::InternFrame(const ArenatraceRawFrame& frame, trace::RecordE
   return by_line->second;
 }
 
-uint32_t StackTable::Capture(PyThreadState* tstate, ThreadStackCache* cache,
-                             trace::RecordEncoder* encoder) {
-  if (cache->table_generation != generation_) {
-    cache->frames.clear();
-    cache->stack_ids.clear();
-    cache->table_generation = generation_;
-  }
+void StackTable::Walk(PyThreadState* tstate, ThreadStackCache* cache) const {
   const size_t limit = max_depth_ == 0 ? SIZE_MAX : max_depth_;
   if (cache->walk.empty()) cache->walk.resize(std::min<size_t>(64, limit));
   int depth;
@@ -74,7 +68,16 @@ uint32_t StackTable::Capture(PyThreadState* tstate, ThreadStackCache* cache,
     }
     cache->walk.resize(std::min(limit, cache->walk.size() * 2));
   }
-  const size_t count = static_cast<size_t>(depth);
+  cache->walked = static_cast<size_t>(depth);
+}
+
+uint32_t StackTable::Intern(ThreadStackCache* cache, trace::RecordEncoder* encoder) {
+  if (cache->table_generation != generation_) {
+    cache->frames.clear();
+    cache->stack_ids.clear();
+    cache->table_generation = generation_;
+  }
+  const size_t count = cache->walked;
 
   // The walk is innermost first; the trie and the cache are outermost first.
   // Frames below the innermost changed one are usually the same as last time.

@@ -22,7 +22,8 @@ namespace arenatrace::preload {
 
 // What one thread remembers of its previous stack.
 struct ThreadStackCache {
-  std::vector<ArenatraceRawFrame> walk;    // scratch: the current walk, innermost first
+  std::vector<ArenatraceRawFrame> walk;  // the current walk, innermost first
+  size_t walked = 0;                     // frames of `walk` in use
   std::vector<ArenatraceRawFrame> frames;  // previous stack, outermost first
   std::vector<uint32_t> stack_ids;         // stack id of each prefix of `frames`
   uint64_t table_generation = 0;
@@ -33,9 +34,15 @@ class StackTable {
   // `max_depth` 0: unlimited; otherwise the innermost frames are kept.
   explicit StackTable(unsigned max_depth) : max_depth_(max_depth) {}
 
-  // The stack id of `tstate`'s current Python stack; definitions of anything
-  // new are appended to `encoder` first.
-  uint32_t Capture(PyThreadState* tstate, ThreadStackCache* cache, trace::RecordEncoder* encoder);
+  // Reads `tstate`'s current Python stack into `cache` (the calling thread's
+  // own). Needs no lock: the GIL keeps the frames still, and the cost of a
+  // deep walk does not hold up other threads.
+  void Walk(PyThreadState* tstate, ThreadStackCache* cache) const;
+
+  // The stack id of the stack last walked into `cache`; definitions of
+  // anything new are appended to `encoder` first. Only the frames that
+  // differ from the thread's previous stack are looked up.
+  uint32_t Intern(ThreadStackCache* cache, trace::RecordEncoder* encoder);
 
   // Forgets every id (after fork, the child writes a new file that must
   // define everything again). Code objects stay referenced.

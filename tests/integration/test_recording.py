@@ -10,6 +10,10 @@ import unittest
 from harness import (ARENATRACE, PYTHON, TestCase, clean_env, line_of, record, site_at,
                      summary)
 
+# sys.executable of the interpreter under test (PYTHON may be a symlink).
+PYTHON_REAL = subprocess.run([PYTHON, "-c", "import sys; print(sys.executable)"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+
 
 def children_of(parent):
     children = []
@@ -93,6 +97,9 @@ class RecordingTest(TestCase):
             status, report, _ = summary(trace, "--top", "50")
             site_line = line_of(script, "# THREAD SITE")
         self.assertGreaterEqual(len(report["threads"]), 2)
+        names = [thread["name"] for thread in report["threads"]]
+        self.assertIn("MainThread", names)
+        self.assertIn("loader", names)  # threading's name, not the OS thread's
         site = site_at(report, script, site_line)
         self.assertIsNotNone(site, report["top_sites"])
         self.assertEqual(site["stack"][0]["function"], "worker")
@@ -108,9 +115,11 @@ class RecordingTest(TestCase):
                     data = [str(i) * 3 for i in range(30000)]  # CHILD SITE
                     os._exit(0)
                 os.waitpid(pid, 0)
+                print(pid)
             """, tmp)
             self.assertEqual(run.returncode, 0, run.stderr)
             children = [f for f in os.listdir(tmp) if f.startswith("out.atrace.")]
+            self.assertEqual(children, ["out.atrace.%d" % int(run.stdout)])
             self.assertEqual(len(children), 1, os.listdir(tmp))
             child_trace = os.path.join(tmp, children[0])
             self.assertIn("trace written to %s" % child_trace, run.stderr)
@@ -120,9 +129,58 @@ class RecordingTest(TestCase):
         self.assertEqual(status, 0)
         self.assertEqual(report["status"], "complete")  # os._exit still closes the trace
         self.assertEqual(report["ppid"], parent["pid"])
+        self.assertEqual(parent["forked_children"], [report["pid"]])
         site = site_at(report, script, site_line)
         self.assertIsNotNone(site, report["top_sites"])
         self.assertGreaterEqual(site["allocs"], 30000)
+
+    def test_exec_leaves_the_old_image_trace_whole_and_the_new_one_its_own(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            run, trace, script = record("""
+                import os, sys
+                before = [str(i) for i in range(10000)]  # BEFORE EXEC
+                os.execv(sys.executable, [sys.executable, "-c",
+                         "after = [bytes(100) for _ in range(7000)]"])
+            """, tmp)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            _, old, _ = summary(trace, "--top", "50")
+            new_trace = "%s.%d" % (trace, old["pid"])
+            self.assertIn("trace written to %s\n" % new_trace, run.stderr)
+            status, new, _ = summary(new_trace, "--top", "50")
+            before_line = line_of(script, "# BEFORE EXEC")
+        self.assertEqual(old["status"], "complete")
+        self.assertEqual(old["exec"], PYTHON_REAL)
+        self.assertIsNotNone(site_at(old, script, before_line))
+        self.assertEqual(status, 0)
+        self.assertEqual(new["status"], "complete")
+        self.assertEqual(new["pid"], old["pid"])
+        self.assertEqual(new["argv"][1], "-c")
+        site = site_at(new, "<string>", 1)
+        self.assertIsNotNone(site, new["top_sites"])
+        self.assertGreaterEqual(site["allocs"], 7000)
+
+    def test_fork_child_that_execs_python(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            run, trace, _ = record("""
+                import os, sys
+                pid = os.fork()
+                if pid == 0:
+                    os.execv(sys.executable, [sys.executable, "-c",
+                             "x = [bytes(100) for _ in range(3000)]"])
+                os.waitpid(pid, 0)
+                print(pid)
+            """, tmp)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            child = int(run.stdout)
+            traces = sorted(f for f in os.listdir(tmp) if f.startswith("out.atrace.%d" % child))
+            reports = [summary(os.path.join(tmp, name), "--top", "50")[1] for name in traces]
+        self.assertGreaterEqual(len(traces), 1)
+        self.assertTrue(all(r["status"] == "complete" for r in reports), reports)
+        image = [r for r in reports if r["argv"][1:2] == ["-c"]]
+        self.assertEqual(len(image), 1, [r["argv"] for r in reports])
+        site = site_at(image[0], "<string>", 1)
+        self.assertIsNotNone(site, image[0]["top_sites"])
+        self.assertGreaterEqual(site["allocs"], 3000)
 
     def test_threads_allocating_without_the_gil_lose_nothing(self):
         # zlib allocates through PyMem_RawMalloc while the GIL is released.
@@ -160,7 +218,7 @@ class RecordingTest(TestCase):
             time.sleep(0.5)  # more than the 100 ms flush interval
             for pid in children_of(process.pid):
                 os.kill(pid, signal.SIGKILL)
-            process.wait(timeout=30)
+            process.communicate(timeout=30)
             status, report, err = summary(trace, "--top", "50")
         self.assertEqual(status, 3)
         self.assertIn("incomplete", err)

@@ -1,0 +1,146 @@
+"""Python stacks in the trace: generators, coroutines, threads started from
+C, code objects that die and whose memory is reused, deep recursion."""
+import tempfile
+import textwrap
+import unittest
+
+from harness import TestCase, line_of, record, site_at, summary
+
+
+def source_line(source, marker):
+    """The 1-based line of dedented `source` that contains `marker`."""
+    for number, line in enumerate(textwrap.dedent(source).splitlines(), 1):
+        if marker in line:
+            return number
+    raise AssertionError(marker)
+
+
+def functions(site):
+    return [frame["function"].split(".")[-1] for frame in site["stack"]]
+
+
+class StackTest(TestCase):
+
+    def recorded_site(self, source, marker, *, options=(), top=200):
+        """Records `source`; returns (report, the site whose innermost frame is
+        the line holding `marker`, script path)."""
+        with tempfile.TemporaryDirectory() as tmp:
+            run, trace, script = record(source, tmp, options=options)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            status, report, err = summary(trace, "--top", str(top))
+            self.assertEqual(status, 0, err)
+            site = site_at(report, script, line_of(script, marker))
+            self.assertIsNotNone(site, report["top_sites"])
+            return report, site, script
+
+    def test_generator_frames_hang_under_their_consumer(self):
+        source = """
+            def produce(n):
+                for _ in range(n):
+                    yield bytearray(1000)  # GENERATOR SITE
+            def consume():
+                return list(produce(500))  # CONSUMER LINE
+            kept = consume()
+        """
+        _, site, _ = self.recorded_site(source, "# GENERATOR SITE")
+        self.assertGreaterEqual(site["allocs"], 500)
+        self.assertGreaterEqual(site["bytes"], 500 * 1000)
+        self.assertEqual(functions(site)[:3], ["produce", "consume", "<module>"])
+        self.assertEqual(site["stack"][1]["line"], source_line(source, "# CONSUMER LINE"))
+
+    def test_coroutine_frames_follow_their_awaits(self):
+        source = """
+            import asyncio
+            async def leaf(n):
+                blocks = []
+                for _ in range(n):
+                    blocks.append(bytearray(2000))  # COROUTINE SITE
+                    await asyncio.sleep(0)
+                return blocks
+            async def middle():
+                return await leaf(300)  # AWAIT LINE
+            kept = asyncio.run(middle())
+        """
+        _, site, _ = self.recorded_site(source, "# COROUTINE SITE")
+        self.assertGreaterEqual(site["allocs"], 300)
+        self.assertGreaterEqual(site["bytes"], 300 * 2000)
+        names = functions(site)
+        self.assertEqual(names[:2], ["leaf", "middle"])
+        self.assertEqual(site["stack"][1]["line"], source_line(source, "# AWAIT LINE"))
+        self.assertEqual(names[-1], "<module>")  # through the event loop to asyncio.run
+        self.assertIn("run", names)
+
+    def test_thread_started_from_c_has_its_own_stack(self):
+        # pthread_create called through ctypes: the thread enters Python by
+        # PyGILState_Ensure, with no Python frame below its callback.
+        report, site, _ = self.recorded_site("""
+            import ctypes
+            libc = ctypes.CDLL(None)
+            CALLBACK = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p)
+            kept = []
+            def from_c(arg):
+                for _ in range(100):
+                    kept.append(bytearray(3000))  # C THREAD SITE
+                return None
+            callback = CALLBACK(from_c)
+            thread = ctypes.c_ulong()
+            assert libc.pthread_create(ctypes.byref(thread), None, callback, None) == 0
+            assert libc.pthread_join(thread, None) == 0
+        """, "# C THREAD SITE")
+        self.assertGreaterEqual(site["allocs"], 100)
+        self.assertGreaterEqual(site["bytes"], 100 * 3000)
+        self.assertEqual(functions(site), ["from_c"])
+        self.assertGreaterEqual(len(report["threads"]), 2)
+
+    def test_dead_code_objects_are_never_confused(self):
+        # Each iteration compiles a function from its own file and line, calls
+        # it and drops it: the code object dies, and the next one is likely
+        # allocated at the same address.
+        with tempfile.TemporaryDirectory() as tmp:
+            run, trace, _ = record("""
+                import gc
+                kept = []
+                for i in range(60):
+                    source = "def f_%d():\\n%s    return bytearray(%d)\\n" % (i, "\\n" * i, 5000 + i)
+                    namespace = {}
+                    exec(compile(source, "generated_%d.py" % i, "exec"), namespace)
+                    kept.append(namespace["f_%d" % i]())
+                    del namespace
+                    gc.collect()
+            """, tmp)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            status, report, _ = summary(trace, "--top", "1000")
+        self.assertEqual(status, 0)
+        for i in range(60):
+            # Each generated function's allocation, and nothing else, is
+            # attributed to it, at its own file and line.
+            sites = [s for s in report["top_sites"]
+                     if s["stack"] and s["stack"][0]["function"] == "f_%d" % i]
+            self.assertEqual(len(sites), 1, (i, sites))
+            site = sites[0]
+            self.assertEqual(site["stack"][0]["file"], "generated_%d.py" % i)
+            self.assertEqual(site["stack"][0]["line"], i + 2)
+            self.assertGreaterEqual(site["bytes"], 5000 + i)
+            self.assertLess(site["bytes"], 5000 + i + 200)
+
+    def test_deep_recursion_keeps_every_frame_by_default(self):
+        source = """
+            import sys
+            sys.setrecursionlimit(5000)
+            def down(n):
+                if n == 0:
+                    return [bytearray(64) for _ in range(100)]  # BOTTOM SITE
+                return down(n - 1)
+            kept = down(1500)
+        """
+        _, site, _ = self.recorded_site(source, "# BOTTOM SITE")
+        names = functions(site)
+        self.assertGreaterEqual(names.count("down"), 1501)
+        self.assertEqual(names[-1], "<module>")
+        _, capped, _ = self.recorded_site(source, "# BOTTOM SITE", options=["--max-depth=10"])
+        self.assertEqual(len(capped["stack"]), 10)  # the innermost ten
+        self.assertIn("down", functions(capped))
+
+
+if __name__ == "__main__":
+    unittest.main()
