@@ -22,8 +22,8 @@ namespace arenatrace::preload {
 
 // What one thread remembers of its previous stack.
 struct ThreadStackCache {
-  std::vector<ArenatraceRawFrame> walk;  // the current walk, innermost first
-  size_t walked = 0;                     // frames of `walk` in use
+  std::vector<ArenatraceRawFrame> walk;    // the current walk, innermost first
+  size_t walked = 0;                       // frames of `walk` in use
   std::vector<ArenatraceRawFrame> frames;  // previous stack, outermost first
   std::vector<uint32_t> stack_ids;         // stack id of each prefix of `frames`
   uint64_t table_generation = 0;
