@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "core/trace/file_format.h"
 
 namespace arenatrace::analyzer {
 namespace {
@@ -174,7 +175,7 @@ std::string SummaryJson(const std::string& path, const TraceModel& model, int to
                                                                      : "damaged";
   json report = {
       {"trace", path},
-      {"format_version", 1},
+      {"format_version", trace::kFormatVersion},
       {"status", status},
       {"problem", model.problem},
       {"pid", h.pid},

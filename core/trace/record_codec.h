@@ -19,7 +19,7 @@ class RecordEncoder {
   explicit RecordEncoder(std::vector<uint8_t>* out) : out_(out) {}
 
   void StartChunk() {
-    previous_address_ = 0;
+    memset(previous_addresses_, 0, sizeof previous_addresses_);
     previous_stack_ = 0;
     previous_micros_ = 0;
   }
@@ -54,9 +54,9 @@ class RecordEncoder {
     uint64_t encoded = ZigZag(value);
     Varint(encoded);
   }
-  void Address(uint64_t& address) {
-    const int64_t delta = static_cast<int64_t>(address - previous_address_);
-    previous_address_ = address;
+  void Address(uint64_t& address, size_t stream) {
+    const int64_t delta = static_cast<int64_t>(address - previous_addresses_[stream]);
+    previous_addresses_[stream] = address;
     uint64_t encoded = (delta & 15) == 0 ? ZigZag(delta >> 4) << 1 : (ZigZag(delta) << 1) | 1;
     Varint(encoded);
   }
@@ -91,7 +91,7 @@ class RecordEncoder {
   std::vector<uint8_t>* out_;
   uint8_t scratch_[64];
   uint8_t* cursor_ = scratch_;
-  uint64_t previous_address_ = 0;
+  uint64_t previous_addresses_[kAddressStreams] = {};
   uint32_t previous_stack_ = 0;
   uint64_t previous_micros_ = 0;
 };
@@ -123,13 +123,13 @@ class RecordDecoder {
     Varint(encoded);
     value = UnZigZag(encoded);
   }
-  void Address(uint64_t& address) {
+  void Address(uint64_t& address, size_t stream) {
     uint64_t encoded = 0;
     Varint(encoded);
     const int64_t delta =
         (encoded & 1) ? UnZigZag(encoded >> 1) : static_cast<int64_t>(UnZigZag(encoded >> 1) * 16);
-    address = previous_address_ + static_cast<uint64_t>(delta);
-    previous_address_ = address;
+    address = previous_addresses_[stream] + static_cast<uint64_t>(delta);
+    previous_addresses_[stream] = address;
   }
   void StackRef(uint32_t& stack) {
     uint64_t encoded = 0;
@@ -182,7 +182,7 @@ class RecordDecoder {
 
   const uint8_t* cursor_;
   const uint8_t* end_;
-  uint64_t previous_address_ = 0;
+  uint64_t previous_addresses_[kAddressStreams] = {};
   uint32_t previous_stack_ = 0;
   uint64_t previous_micros_ = 0;
   bool ok_ = true;

@@ -7,14 +7,18 @@
 // top two bits carry the domain. Field encodings:
 //   Varint    unsigned LEB128
 //   Signed    zigzag, then LEB128
-//   Address   the difference from the previous address of the chunk; 16-byte
-//             multiples lose their 4 zero bits (flag in the lowest bit)
+//   Address   the difference from the previous address of the same stream
+//             in the chunk; 16-byte multiples lose their 4 zero bits (flag
+//             in the lowest bit). Streams: allocations by domain and size
+//             class (a size class's blocks come from the same pools, so its
+//             addresses step by small, repeating strides), frees by domain.
 //   StackRef  zigzag difference from the previous stack id of the chunk
 //   String    Varint length, then the bytes (UTF-8)
 // Delta state starts at zero in every chunk, so chunks decode independently.
 #ifndef ARENATRACE_CORE_TRACE_RECORDS_H_
 #define ARENATRACE_CORE_TRACE_RECORDS_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -58,6 +62,17 @@ inline constexpr unsigned kTagDomainShift = 6;
 // start-up, allocations made without the GIL).
 inline constexpr uint32_t kEmptyStack = 0;
 
+// Address delta streams (see the top of this file).
+inline constexpr size_t kAllocStreamsPerDomain = 34;  // 16-byte classes to 512, larger, zero
+inline constexpr size_t kAddressStreams = (kAllocStreamsPerDomain + 1) * kNumDomains;
+inline size_t AllocStream(Domain domain, uint64_t size) {
+  const size_t size_class = size <= 512 ? static_cast<size_t>((size + 15) / 16) : 33;
+  return static_cast<size_t>(domain) * kAllocStreamsPerDomain + size_class;
+}
+inline size_t FreeStream(Domain domain) {
+  return kAllocStreamsPerDomain * kNumDomains + static_cast<size_t>(domain);
+}
+
 struct Alloc {
   static constexpr RecordType kType = RecordType::kAlloc;
   Domain domain;
@@ -66,8 +81,8 @@ struct Alloc {
   uint32_t stack;
   template <class V>
   void Fields(V& v) {
-    v.Address(address);
     v.Varint(size);
+    v.Address(address, AllocStream(domain, size));
     v.StackRef(stack);
   }
 };
@@ -84,8 +99,8 @@ struct AllocWeighted {
   uint64_t weight;
   template <class V>
   void Fields(V& v) {
-    v.Address(address);
     v.Varint(size);
+    v.Address(address, AllocStream(domain, size));
     v.StackRef(stack);
     v.Varint(weight);
   }
@@ -97,7 +112,7 @@ struct Free {
   uint64_t address;
   template <class V>
   void Fields(V& v) {
-    v.Address(address);
+    v.Address(address, FreeStream(domain));
   }
 };
 
@@ -112,9 +127,9 @@ struct Realloc {
   uint32_t stack;
   template <class V>
   void Fields(V& v) {
-    v.Address(old_address);
-    v.Address(address);
+    v.Address(old_address, FreeStream(domain));
     v.Varint(size);
+    v.Address(address, AllocStream(domain, size));
     v.StackRef(stack);
   }
 };

@@ -11,6 +11,63 @@ bool g_python_setup_scheduled = false;
 
 namespace {
 
+bool g_exiting = false;  // our atexit handler ran
+
+// Records the name of every thread `threading` knows (if the program imported
+// it: we never do). Called where running Python code is safe, with the GIL;
+// leaves no exception behind.
+void NameThreads() {
+  // Once the program's atexit handlers ran, the interpreter tears down its
+  // modules (3.13 aborts when sys.modules is asked for after that).
+  if (g_exiting) return;
+  PyObject* module_name = PyUnicode_FromString("threading");
+  PyObject* threading = module_name != nullptr ? PyImport_GetModule(module_name) : nullptr;
+  Py_XDECREF(module_name);
+  if (threading == nullptr) {
+    PyErr_Clear();
+    return;
+  }
+  // threading._dangling (3.8-3.13) holds every Thread object still alive,
+  // also those that have finished: the main thread, blocked in join() while a
+  // short thread ran, can still name it afterwards. _active holds only the
+  // running ones.
+  PyObject* threads = PyObject_GetAttrString(threading, "_dangling");
+  if (threads == nullptr) {
+    PyErr_Clear();
+    PyObject* active = PyObject_GetAttrString(threading, "_active");
+    threads = active != nullptr && PyDict_Check(active) ? PyDict_Values(active) : nullptr;
+    Py_XDECREF(active);
+  }
+  Py_DECREF(threading);
+  PyObject* snapshot = threads != nullptr ? PySequence_List(threads) : nullptr;
+  Py_XDECREF(threads);
+  for (Py_ssize_t i = 0; snapshot != nullptr && i < PyList_GET_SIZE(snapshot); ++i) {
+    PyObject* thread = PyList_GET_ITEM(snapshot, i);
+    PyObject* native_id = PyObject_GetAttrString(thread, "native_id");
+    PyObject* name = PyObject_GetAttrString(thread, "name");
+    const char* utf8 = name != nullptr && PyUnicode_Check(name) ? PyUnicode_AsUTF8(name) : nullptr;
+    if (native_id != nullptr && PyLong_Check(native_id) && utf8 != nullptr) {
+      NameThread(PyLong_AsUnsignedLongLong(native_id), utf8);
+    }
+    Py_XDECREF(native_id);
+    Py_XDECREF(name);
+  }
+  Py_XDECREF(snapshot);
+  PyErr_Clear();
+}
+
+int NameThreadsPending(void*) {
+  PyObject *type, *value, *traceback;
+  PyErr_Fetch(&type, &value, &traceback);
+  NameThreads();
+  PyErr_Restore(type, value, traceback);
+  return 0;
+}
+
+// From the recorder, in the first event of a new thread (inside an allocator
+// hook): the names are read at the main thread's next bytecode boundary.
+void ScheduleNamingThreads() { Py_AddPendingCall(&NameThreadsPending, nullptr); }
+
 // gc.callbacks entry: cb(phase, info).
 PyObject* GcCallback(PyObject*, PyObject* args) {
   const char* phase = nullptr;
@@ -20,13 +77,18 @@ PyObject* GcCallback(PyObject*, PyObject* args) {
     PyObject* value = PyDict_Check(info) ? PyDict_GetItemString(info, name) : nullptr;
     return value != nullptr && PyLong_Check(value) ? PyLong_AsUnsignedLongLong(value) : 0;
   };
-  RecordGc(phase[0] == 's' && phase[1] == 't' && phase[2] == 'a', field("generation"),
-           field("collected"), field("uncollectable"));
+  const bool start = phase[0] == 's' && phase[1] == 't' && phase[2] == 'a';
+  RecordGc(start, field("generation"), field("collected"), field("uncollectable"));
   PyErr_Clear();
+  // A safe moment in whichever thread collects: threads whose names the
+  // main thread could not read yet (it may be blocked in join) get them here.
+  if (!start && ThreadsAwaitingNames()) NameThreads();
   Py_RETURN_NONE;
 }
 
 PyObject* AtExit(PyObject*, PyObject*) {
+  NameThreads();  // the last chance to catch renamed threads
+  g_exiting = true;
   RecordFinalizing();
   Py_RETURN_NONE;
 }
@@ -34,6 +96,7 @@ PyObject* AtExit(PyObject*, PyObject*) {
 PyObject* Mark(PyObject*, PyObject* args) {
   const char* label = "";
   if (!PyArg_ParseTuple(args, "|s:mark", &label)) return nullptr;
+  NameThreads();
   RecordMark(label);
   Py_RETURN_NONE;
 }
@@ -41,6 +104,7 @@ PyObject* Mark(PyObject*, PyObject* args) {
 PyObject* Snapshot(PyObject*, PyObject* args) {
   const char* label = "";
   if (!PyArg_ParseTuple(args, "|s:snapshot", &label)) return nullptr;
+  NameThreads();
   RecordSnapshotRequest(label);
   Py_RETURN_NONE;
 }
@@ -59,13 +123,6 @@ PyObject* IsRecording(PyObject*, PyObject*) {
   return PyBool_FromLong(g_recording.load(std::memory_order_relaxed));
 }
 
-PyObject* SetThreadName(PyObject*, PyObject* args) {
-  const char* name = "";
-  if (!PyArg_ParseTuple(args, "s", &name)) return nullptr;
-  RecordThreadName(name);
-  Py_RETURN_NONE;
-}
-
 PyMethodDef g_gc_callback = {"_arenatrace_gc_callback", &GcCallback, METH_VARARGS, nullptr};
 PyMethodDef g_at_exit = {"_arenatrace_finalizing", &AtExit, METH_NOARGS, nullptr};
 PyMethodDef g_module_methods[] = {
@@ -78,7 +135,6 @@ PyMethodDef g_module_methods[] = {
     {"resume", &Resume, METH_NOARGS, "resume(): ends the innermost pause()."},
     {"is_recording", &IsRecording, METH_NOARGS,
      "is_recording(): True when arenatrace records this process."},
-    {"_set_thread_name", &SetThreadName, METH_VARARGS, nullptr},
     {nullptr, nullptr, 0, nullptr}};
 PyModuleDef g_module = {PyModuleDef_HEAD_INIT, "arenatrace",
                         "arenatrace's in-process API, installed by the arenatrace preload.", -1,
@@ -96,15 +152,6 @@ class paused:
     def __exit__(self, *exc_info):
         resume()
         return False
-
-def _name_threads():
-    # A thread's name is known in Python only: each new threading.Thread
-    # reports it from its first profile event, then removes the hook.
-    import sys, threading
-    def _name_this_thread(frame, event, arg):
-        sys.setprofile(None)
-        _set_thread_name(threading.current_thread().name)
-    threading.setprofile(_name_this_thread)
 )";
 
 // Calls module.function(argument); false (exception cleared) on failure.
@@ -133,7 +180,7 @@ PyObject* InstallModule() {
   return ok ? globals : nullptr;
 }
 
-bool SetUpRecording(PyObject* module_globals) {
+bool SetUpRecording() {
   bool ok = true;
   if (PyObject* callback = PyCFunction_New(&g_gc_callback, nullptr)) {
     PyObject* gc = PyImport_ImportModule("gc");
@@ -147,12 +194,7 @@ bool SetUpRecording(PyObject* module_globals) {
     ok &= CallIn("atexit", "register", at_exit);
     Py_DECREF(at_exit);
   }
-  if (module_globals != nullptr) {
-    PyObject* name_threads = PyDict_GetItemString(module_globals, "_name_threads");
-    PyObject* result = name_threads ? PyObject_CallObject(name_threads, nullptr) : nullptr;
-    ok &= result != nullptr;
-    Py_XDECREF(result);
-  }
+  SetNewThreadCallback(&ScheduleNamingThreads);
   return ok;
 }
 
@@ -164,7 +206,7 @@ int SetUp(void*) {
   PyObject* module_globals = InstallModule();
   if (module_globals == nullptr) Log("could not install the arenatrace module in this process");
   PyErr_Clear();
-  if (g_recording.load() && !SetUpRecording(module_globals)) {
+  if (g_recording.load() && !SetUpRecording()) {
     Log("could not set up GC, exit and thread-name recording in this process");
   }
   PyErr_Clear();

@@ -19,6 +19,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
+#include "absl/strings/string_view.h"
 #include "core/trace/chunk_writer.h"
 #include "core/trace/record_codec.h"
 #include "preload/cpython/python_frames.h"
@@ -69,6 +71,12 @@ struct ThreadState {
   bool has_stack = false;  // the last WalkStack found Python frames
 };
 
+struct KnownThread {
+  uint64_t native_id;
+  uint64_t index;
+  size_t name_hash;  // of the name last recorded
+};
+
 struct Recorder {
   SpinLock lock;
   std::vector<uint8_t> active;
@@ -85,6 +93,7 @@ struct Recorder {
   // --sample-bytes: the addresses of sampled blocks still live; frees of
   // any other address are not recorded.
   absl::flat_hash_set<uint64_t> sampled;
+  std::vector<KnownThread> known_threads;  // threads with Python frames, for NameThread
   // Serialises writing chunks: the writer thread, exit and exec may flush.
   pthread_mutex_t flush_lock = PTHREAD_MUTEX_INITIALIZER;
   bool root = false;  // writes options.output_path itself; others write <output_path>.<pid>
@@ -101,6 +110,8 @@ alignas(Recorder) unsigned char g_recorder_storage[sizeof(Recorder)];
 Recorder* g = nullptr;  // never destroyed: exit handlers and other threads may still call in
 std::atomic<uint64_t> g_now_micros{0};
 std::atomic<int> g_pause_depth{0};
+void (*g_new_thread_callback)() = nullptr;
+std::atomic<bool> g_threads_awaiting_names{false};
 std::atomic<unsigned> g_signal_marks{0};  // raised by the mark signal, recorded by the writer
 __attribute__((tls_model("initial-exec"))) __thread ThreadState* t_thread = nullptr;
 pthread_key_t g_thread_key;
@@ -141,6 +152,11 @@ void Prologue(ThreadState* thread, bool start_writer = true) {
     }
     trace::ThreadStart start{thread->index, static_cast<uint64_t>(tid), name};
     g->encoder.Put(start);
+    if (tid != getpid()) {
+      g->known_threads.push_back({static_cast<uint64_t>(tid), thread->index, 0});
+      g_threads_awaiting_names.store(true, std::memory_order_relaxed);
+      if (g_new_thread_callback != nullptr) g_new_thread_callback();
+    }
   }
   const uint64_t now = g_now_micros.load(std::memory_order_relaxed);
   if (now != g->chunk_time) {
@@ -418,6 +434,7 @@ void RestartInChild() {
       .reset();  // closes the child's copy of the parent's descriptor; the parent keeps its own
   g->stacks->Reset();
   g->sampled.clear();  // the parent's samples; the child's events start afresh
+  g->known_threads.clear();
   g->root = false;
   g->pid = getpid();
   g->lock.Unlock();
@@ -620,14 +637,25 @@ void RecordSnapshotRequest(const char* label) {
   RecordProcessEvent(record);
 }
 
-void RecordThreadName(const char* name) {
-  if (g == nullptr || !g_recording.load()) return;
-  ThreadState* thread = CurrentThread();
-  if (thread == nullptr) return;
+void SetNewThreadCallback(void (*callback)()) { g_new_thread_callback = callback; }
+
+bool ThreadsAwaitingNames() { return g_threads_awaiting_names.load(std::memory_order_relaxed); }
+
+void NameThread(uint64_t native_id, const char* name) {
+  if (g == nullptr || !g_recording.load() || getpid() != g->pid) return;
+  g_threads_awaiting_names.store(false, std::memory_order_relaxed);
+  const size_t name_hash = absl::HashOf(absl::string_view(name));
   g->lock.Lock();
-  Prologue(thread);  // registers the thread first if it has not allocated yet
-  trace::ThreadName record{thread->index, name};
-  g->encoder.Put(record);
+  // The latest thread with this id: ids of finished threads are reused.
+  for (auto known = g->known_threads.rbegin(); known != g->known_threads.rend(); ++known) {
+    if (known->native_id != native_id) continue;
+    if (known->name_hash != name_hash) {
+      known->name_hash = name_hash;
+      trace::ThreadName record{known->index, name};
+      g->encoder.Put(record);
+    }
+    break;
+  }
   g->lock.Unlock();
 }
 

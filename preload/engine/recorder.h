@@ -51,7 +51,16 @@ void RecordFinalizing();
 void RecordMark(const char* label);
 void RecordSnapshotRequest(const char* label);
 void RecordGc(bool start, uint64_t generation, uint64_t collected, uint64_t uncollectable);
-void RecordThreadName(const char* name);  // of the calling thread
+
+// Python threads are named by `threading`, in Python: names can only be read
+// at moments when running Python code is safe, never in an allocator hook.
+// The recorder calls `callback` (once per new thread, from the thread's first
+// event) so that the Python side can schedule such a moment; there it calls
+// NameThread for every thread `threading` knows. A name is recorded when it
+// is new or changed.
+void SetNewThreadCallback(void (*callback)());
+bool ThreadsAwaitingNames();
+void NameThread(uint64_t native_id, const char* name);
 
 // Allocations are not recorded between Pause and the matching Resume (they
 // nest); frees still are. Process-wide.
