@@ -88,7 +88,7 @@ class Replayer {
 
   // Called once every record has been read.
   void Finish() {
-    if (exec_last_) m_.ended = true;
+    if (exec_last_) m_.ended = m_.replaced_by_exec = true;
     if (paused_) m_.paused_micros += m_.duration_micros - paused_since_;
   }
 

@@ -68,7 +68,8 @@ struct TraceModel {
   uint64_t pauses = 0;                    // arenatrace.pause() / paused() sections
   uint64_t paused_micros = 0;             // time spent paused
   uint64_t sampled_events = 0;            // AllocWeighted records (each stands for several)
-  std::string exec_path;                  // set when the process image was replaced by exec
+  std::string exec_path;                  // of the last exec the process attempted
+  bool replaced_by_exec = false;          // that exec succeeded: it was the last record
   bool ended = false;                     // the End record (or a final Exec) was seen
 
   // How reading stopped: kEnd for a whole file.

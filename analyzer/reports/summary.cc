@@ -86,8 +86,7 @@ std::string SummaryText(const std::string& path, const TraceModel& model, int to
   }
   if (!model.exec_path.empty()) {
     absl::StrAppend(&out, "  exec:      ", model.exec_path,
-                    model.ended && !model.exec_path.empty() ? " (replaced this process)" : "",
-                    "\n");
+                    model.replaced_by_exec ? " (replaced this process)" : " (failed)", "\n");
   }
   absl::StrAppend(&out, "  duration:  ", Seconds(model.duration_micros), ", ", model.events,
                   " events, ", model.threads.size(), " threads\n");
@@ -202,7 +201,7 @@ std::string SummaryJson(const std::string& path, const TraceModel& model, int to
       {"pauses", model.pauses},
       {"paused_micros", model.paused_micros},
       {"forked_children", model.forked_children},
-      {"exec", model.exec_path},
+      {"exec", model.replaced_by_exec ? model.exec_path : ""},
       {"top_sites", sites},
   };
   return report.dump(2) + "\n";

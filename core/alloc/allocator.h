@@ -73,6 +73,9 @@ class Allocator {
   // Usable size of a block we own.
   static size_t BlockSize(const void* ptr) { return PoolOf(ptr)->block_size; }
 
+  // The size class of a block we own (see size_classes.h).
+  static unsigned SizeClassOfBlock(const void* ptr) { return PoolOf(ptr)->size_class; }
+
   // A copy: the per-class counters live next to the hot-path state.
   AllocatorStats stats() const {
     AllocatorStats stats = stats_;

@@ -62,15 +62,20 @@ inline constexpr unsigned kTagDomainShift = 6;
 // start-up, allocations made without the GIL).
 inline constexpr uint32_t kEmptyStack = 0;
 
-// Address delta streams (see the top of this file).
-inline constexpr size_t kAllocStreamsPerDomain = 34;  // 16-byte classes to 512, larger, zero
-inline constexpr size_t kAddressStreams = (kAllocStreamsPerDomain + 1) * kNumDomains;
-inline size_t AllocStream(Domain domain, uint64_t size) {
-  const size_t size_class = size <= 512 ? static_cast<size_t>((size + 15) / 16) : 33;
-  return static_cast<size_t>(domain) * kAllocStreamsPerDomain + size_class;
+// Address delta streams (see the top of this file): per domain, one per
+// 16-byte size class up to 512 bytes (1-32), one for 0 bytes or an unknown
+// class (0), one for larger blocks (33); for allocations and for frees.
+inline constexpr size_t kStreamClasses = 34;
+inline constexpr size_t kAddressStreams = 2 * kNumDomains * kStreamClasses;
+inline constexpr uint64_t StreamClassOfSize(uint64_t size) {
+  return size <= 512 ? (size + 15) / 16 : 33;
 }
-inline size_t FreeStream(Domain domain) {
-  return kAllocStreamsPerDomain * kNumDomains + static_cast<size_t>(domain);
+inline size_t AllocStream(Domain domain, uint64_t size) {
+  return static_cast<size_t>(domain) * kStreamClasses + StreamClassOfSize(size);
+}
+inline size_t FreeStream(Domain domain, uint64_t size_class) {
+  return (kNumDomains + static_cast<size_t>(domain)) * kStreamClasses +
+         (size_class < kStreamClasses ? size_class : 0);
 }
 
 struct Alloc {
@@ -106,13 +111,18 @@ struct AllocWeighted {
   }
 };
 
+// `size_class`: StreamClassOfSize of the block when the recorder knows it
+// (arenatrace's allocator does, from the block's pool), else 0. Frees of one
+// class follow each other in steps as regular as its allocations'.
 struct Free {
   static constexpr RecordType kType = RecordType::kFree;
   Domain domain;
   uint64_t address;
+  uint64_t size_class = 0;
   template <class V>
   void Fields(V& v) {
-    v.Address(address, FreeStream(domain));
+    v.Varint(size_class);
+    v.Address(address, FreeStream(domain, size_class));
   }
 };
 
@@ -127,7 +137,7 @@ struct Realloc {
   uint32_t stack;
   template <class V>
   void Fields(V& v) {
-    v.Address(old_address, FreeStream(domain));
+    v.Address(old_address, FreeStream(domain, 0));
     v.Varint(size);
     v.Address(address, AllocStream(domain, size));
     v.StackRef(stack);

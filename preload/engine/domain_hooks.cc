@@ -136,7 +136,15 @@ void HookFree(void*, void* ptr) {
   HookScope<kRecord> scope;
   // Recorded before the block is released, so that its next owner's
   // allocation cannot be recorded first.
-  if (scope.Records()) RecordFree(static_cast<Domain>(kDomain), ptr);
+  if (scope.Records()) {
+    uint64_t size_class = 0;  // unknown: CPython's allocator, or not ours
+    if constexpr (kServe) {
+      if (ptr != nullptr && TheAllocator().Owns(ptr)) {
+        size_class = alloc::Allocator::SizeClassOfBlock(ptr) + 1;  // 16-byte classes from 1
+      }
+    }
+    RecordFree(static_cast<Domain>(kDomain), ptr, size_class);
+  }
   Allocate<kDomain, kServe>::Free(ptr);
 }
 

@@ -40,6 +40,9 @@ constexpr size_t kFlushBytes = size_t{1} << 20;
 // A stalled writer (a slow disk) must not let the buffer grow without bound:
 // past this, events are counted as lost instead.
 constexpr size_t kDropBytes = size_t{48} << 20;
+// zstd's level 3 (its default) makes traces about a fifth smaller than level
+// 1, for CPU time spent on the writer thread, not the program's.
+constexpr int kCompressionLevel = 3;
 constexpr uint64_t kNoThread = ~uint64_t{0};
 constexpr uint64_t kNoTime = ~uint64_t{0};
 
@@ -199,7 +202,7 @@ bool OpenTraceFile() {
     Log("cannot write the trace %s: %s; this process runs unrecorded", g->path, strerror(errno));
     return false;
   }
-  g->writer = std::make_unique<trace::ChunkWriter>(fd);
+  g->writer = std::make_unique<trace::ChunkWriter>(fd, kCompressionLevel);
   std::vector<uint8_t> bytes;
   trace::RecordEncoder encoder(&bytes);
   trace::Header header;
@@ -543,7 +546,7 @@ void PutAlloc(ThreadState* thread, trace::Domain domain, void* ptr, size_t size,
 void PutFree(trace::Domain domain, void* ptr) {
   const uint64_t address = reinterpret_cast<uint64_t>(ptr);
   if (g->options.sample_bytes != 0 && g->sampled.erase(address) == 0) return;
-  trace::Free record{domain, address};
+  trace::Free record{domain, address, 0};
   g->encoder.Put(record);
 }
 
@@ -564,7 +567,7 @@ void RecordAlloc(trace::Domain domain, void* ptr, size_t size) {
   g->lock.Unlock();
 }
 
-void RecordFree(trace::Domain domain, void* ptr) {
+void RecordFree(trace::Domain domain, void* ptr, uint64_t size_class) {
   if (ptr == nullptr) return;
   ThreadState* thread = CurrentThread();
   if (thread == nullptr) return;
@@ -572,7 +575,7 @@ void RecordFree(trace::Domain domain, void* ptr) {
   if (g_recording.load(std::memory_order_relaxed) && !Full()) {
     if (g->options.sample_bytes == 0 || g->sampled.erase(reinterpret_cast<uint64_t>(ptr)) != 0) {
       Prologue(thread);
-      trace::Free record{domain, reinterpret_cast<uint64_t>(ptr)};
+      trace::Free record{domain, reinterpret_cast<uint64_t>(ptr), size_class};
       g->encoder.Put(record);
     }
   }

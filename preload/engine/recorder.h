@@ -40,7 +40,8 @@ extern std::atomic<bool> g_recording;
 bool StartRecording(const RecordingOptions& options);
 
 void RecordAlloc(trace::Domain domain, void* ptr, size_t size);
-void RecordFree(trace::Domain domain, void* ptr);
+// `size_class`: see trace::Free (0 when unknown).
+void RecordFree(trace::Domain domain, void* ptr, uint64_t size_class);
 
 // Holds the recorder's lock across a realloc: Begin, call the allocator, End.
 void BeginRealloc();

@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "core/trace/chunk_writer.h"
 #include "core/trace/file_format.h"
 #include "core/trace/record_codec.h"
@@ -219,7 +220,8 @@ TEST_F(TraceFileTest, EmptyForeignAndFutureFilesGetOneClearLine) {
   f.seekp(8);
   f.put('\x09');
   f.close();
-  EXPECT_NE(OpenError().find("format version 9, but this arenatrace reads version 1"),
+  EXPECT_NE(OpenError().find(absl::StrCat("format version 9, but this arenatrace reads version ",
+                                          kFormatVersion)),
             std::string::npos)
       << OpenError();
   std::string error;
