@@ -7,16 +7,17 @@
 #include <string>
 #include <vector>
 
+#include "core/trace/byte_buffer.h"
 #include "core/trace/records.h"
 #include "core/trace/varint.h"
 
 namespace arenatrace::trace {
 
-// Appends records to a byte vector. Delta state is per chunk: call
+// Appends records to a byte buffer. Delta state is per chunk: call
 // StartChunk() whenever a new chunk begins.
 class RecordEncoder {
  public:
-  explicit RecordEncoder(std::vector<uint8_t>* out) : out_(out) {}
+  explicit RecordEncoder(ByteBuffer* out) : out_(out) {}
 
   void StartChunk() {
     memset(previous_addresses_, 0, sizeof previous_addresses_);
@@ -24,30 +25,33 @@ class RecordEncoder {
     previous_micros_ = 0;
   }
 
-  // Numbers are gathered in a small scratch buffer and appended once per
-  // record (this runs for every allocation event).
+  // Room for a whole record is made once and its bytes written in place
+  // (this runs for every allocation event).
   template <class R>
   void Put(R& record) {
     uint8_t tag = static_cast<uint8_t>(R::kType);
     if constexpr (requires { record.domain; }) {
       tag |= static_cast<uint8_t>(static_cast<uint8_t>(record.domain) << kTagDomainShift);
     }
-    cursor_ = scratch_;
+    Begin();
     *cursor_++ = tag;
     record.Fields(*this);
-    FlushScratch();
+    out_->EndWrite(cursor_);
   }
 
   // Header fields (no tag).
   void PutHeader(Header& header) {
-    cursor_ = scratch_;
+    Begin();
     header.Fields(*this);
-    FlushScratch();
+    out_->EndWrite(cursor_);
   }
 
   // Field visitors (used by the records' Fields methods).
   void Varint(uint64_t& value) {
-    if (cursor_ + kMaxVarintBytes > scratch_ + sizeof scratch_) FlushScratch();
+    if (__builtin_expect(cursor_ + kMaxVarintBytes > limit_, 0)) {
+      out_->EndWrite(cursor_);
+      Begin();
+    }
     cursor_ = PutVarint(cursor_, value);
   }
   void Signed(int64_t& value) {
@@ -73,8 +77,9 @@ class RecordEncoder {
   void String(std::string& value) {
     uint64_t length = value.size();
     Varint(length);
-    FlushScratch();
-    out_->insert(out_->end(), value.begin(), value.end());
+    out_->EndWrite(cursor_);
+    out_->Append(value.data(), value.size());
+    Begin();
   }
   void Strings(std::vector<std::string>& values) {
     uint64_t count = values.size();
@@ -83,14 +88,16 @@ class RecordEncoder {
   }
 
  private:
-  void FlushScratch() {
-    out_->insert(out_->end(), scratch_, cursor_);
-    cursor_ = scratch_;
+  // Enough for every record's numbers; strings make room for themselves.
+  static constexpr size_t kRoom = 64;
+  void Begin() {
+    cursor_ = out_->BeginWrite(kRoom);
+    limit_ = cursor_ + kRoom;
   }
 
-  std::vector<uint8_t>* out_;
-  uint8_t scratch_[64];
-  uint8_t* cursor_ = scratch_;
+  ByteBuffer* out_;
+  uint8_t* cursor_ = nullptr;
+  uint8_t* limit_ = nullptr;
   uint64_t previous_addresses_[kAddressStreams] = {};
   uint32_t previous_stack_ = 0;
   uint64_t previous_micros_ = 0;

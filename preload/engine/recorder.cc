@@ -82,8 +82,8 @@ struct KnownThread {
 
 struct Recorder {
   SpinLock lock;
-  std::vector<uint8_t> active;
-  std::vector<uint8_t> writing;
+  trace::ByteBuffer active;
+  trace::ByteBuffer writing;
   trace::RecordEncoder encoder{&active};
   std::unique_ptr<StackTable> stacks;
   std::unique_ptr<trace::ChunkWriter> writer;  // null until the file is opened
@@ -141,33 +141,39 @@ ThreadState* CurrentThread() {
 // Called with the lock held.
 void EnsureWriterRunning();
 
-void Prologue(ThreadState* thread, bool start_writer = true) {
+// A thread's first event (in this process): its ThreadStart record.
+__attribute__((noinline)) void RegisterThread(ThreadState* thread) {
+  thread->index = g->next_thread_index++;
+  thread->generation = g->generation;
+  char name[64] = {};
+  const long tid = syscall(SYS_gettid);
+  if (tid == getpid()) {
+    snprintf(name, sizeof name, "MainThread");
+  } else {
+    pthread_getname_np(pthread_self(), name, sizeof name);
+  }
+  trace::ThreadStart start{thread->index, static_cast<uint64_t>(tid), name};
+  g->encoder.Put(start);
+  if (tid != getpid()) {
+    g->known_threads.push_back({static_cast<uint64_t>(tid), thread->index, 0});
+    g_threads_awaiting_names.store(true, std::memory_order_relaxed);
+    if (g_new_thread_callback != nullptr) g_new_thread_callback();
+  }
+}
+
+// A new millisecond (or chunk): the Time record for what follows.
+__attribute__((noinline)) void PutTime(uint64_t now) {
+  g->chunk_time = now;
+  trace::Time time{now};
+  g->encoder.Put(time);
+}
+
+__attribute__((always_inline)) inline void Prologue(ThreadState* thread, bool start_writer = true) {
   if (start_writer) EnsureWriterRunning();
-  if (thread->generation != g->generation) {
-    thread->index = g->next_thread_index++;
-    thread->generation = g->generation;
-    char name[64] = {};
-    const long tid = syscall(SYS_gettid);
-    if (tid == getpid()) {
-      snprintf(name, sizeof name, "MainThread");
-    } else {
-      pthread_getname_np(pthread_self(), name, sizeof name);
-    }
-    trace::ThreadStart start{thread->index, static_cast<uint64_t>(tid), name};
-    g->encoder.Put(start);
-    if (tid != getpid()) {
-      g->known_threads.push_back({static_cast<uint64_t>(tid), thread->index, 0});
-      g_threads_awaiting_names.store(true, std::memory_order_relaxed);
-      if (g_new_thread_callback != nullptr) g_new_thread_callback();
-    }
-  }
+  if (__builtin_expect(thread->generation != g->generation, 0)) RegisterThread(thread);
   const uint64_t now = g_now_micros.load(std::memory_order_relaxed);
-  if (now != g->chunk_time) {
-    g->chunk_time = now;
-    trace::Time time{now};
-    g->encoder.Put(time);
-  }
-  if (thread->index != g->chunk_thread) {
+  if (__builtin_expect(now != g->chunk_time, 0)) PutTime(now);
+  if (__builtin_expect(thread->index != g->chunk_thread, 0)) {
     g->chunk_thread = thread->index;
     trace::ThreadSwitch which{thread->index};
     g->encoder.Put(which);
@@ -203,7 +209,7 @@ bool OpenTraceFile() {
     return false;
   }
   g->writer = std::make_unique<trace::ChunkWriter>(fd, kCompressionLevel);
-  std::vector<uint8_t> bytes;
+  trace::ByteBuffer bytes;
   trace::RecordEncoder encoder(&bytes);
   trace::Header header;
   header.pid = static_cast<uint64_t>(getpid());
@@ -250,7 +256,7 @@ void Flush() {
     pthread_mutex_unlock(&g->flush_lock);
     return;
   }
-  std::swap(g->active, g->writing);
+  g->active.swap(g->writing);
   g->encoder.StartChunk();
   g->chunk_time = kNoTime;
   g->chunk_thread = kNoThread;

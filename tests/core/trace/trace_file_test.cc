@@ -36,7 +36,7 @@ class TraceFileTest : public ::testing::Test {
   void WriteTrace(int chunks, int per_chunk) {
     ChunkWriter writer(open(path_.c_str(), O_WRONLY | O_TRUNC));
     ASSERT_TRUE(writer.WriteFileHeader());
-    std::vector<uint8_t> bytes;
+    ByteBuffer bytes;
     RecordEncoder encoder(&bytes);
     Header header;
     header.pid = 4242;
@@ -100,7 +100,7 @@ class TraceFileTest : public ::testing::Test {
 };
 
 TEST_F(TraceFileTest, RecordsRoundTrip) {
-  std::vector<uint8_t> bytes;
+  ByteBuffer bytes;
   RecordEncoder encoder(&bytes);
   Alloc alloc{Domain::kMem, 0x7ffff0001230, 40, 12};
   Alloc unaligned{Domain::kRaw, 0x7ffff0001239, 1, 0};
