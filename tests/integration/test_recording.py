@@ -159,6 +159,27 @@ class RecordingTest(TestCase):
         self.assertIsNotNone(site, new["top_sites"])
         self.assertGreaterEqual(site["allocs"], 7000)
 
+    def test_failed_exec_goes_on_recording(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            run, trace, script = record("""
+                import os
+                try:
+                    os.execv("/nonexistent/python", ["python"])
+                except OSError as error:
+                    print(error.errno)
+                after = [str(i) for i in range(10000)]  # AFTER FAILED EXEC
+            """, tmp)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            self.assertEqual(run.stdout, "2\n")
+            status, report, _ = summary(trace, "--top", "50")
+            after_line = line_of(script, "# AFTER FAILED EXEC")
+        self.assertEqual(status, 0)
+        self.assertEqual(report["status"], "complete")
+        self.assertEqual(report["exec"], "")
+        site = site_at(report, script, after_line)
+        self.assertIsNotNone(site, report["top_sites"])
+        self.assertGreaterEqual(site["allocs"], 10000)
+
     def test_fork_child_that_execs_python(self):
         with tempfile.TemporaryDirectory() as tmp:
             run, trace, _ = record("""
