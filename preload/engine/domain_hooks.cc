@@ -104,9 +104,9 @@ void* HookMalloc(void*, size_t size) {
   void* ptr = Allocate<kDomain, kServe>::Malloc(size);
   if (scope.Records()) {
     RecordAlloc(static_cast<Domain>(kDomain), ptr, size);
-    if constexpr (kDomain == static_cast<int>(Domain::kObj)) SchedulePythonSetup();
+    if constexpr (kDomain == static_cast<int>(Domain::kObj)) SchedulePythonWorkIfPending();
   } else if constexpr (!kRecord && kDomain == static_cast<int>(Domain::kObj)) {
-    SchedulePythonSetup();  // the arenatrace module, also when nothing is recorded
+    SchedulePythonWorkIfPending();  // the arenatrace module, also when nothing is recorded
   }
   return ptr;
 }

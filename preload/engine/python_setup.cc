@@ -7,7 +7,7 @@
 
 namespace arenatrace::preload {
 
-bool g_python_setup_scheduled = false;
+std::atomic<bool> g_python_work_pending{true};
 
 namespace {
 
@@ -64,9 +64,17 @@ int NameThreadsPending(void*) {
   return 0;
 }
 
-// From the recorder, in the first event of a new thread (inside an allocator
-// hook): the names are read at the main thread's next bytecode boundary.
-void ScheduleNamingThreads() { Py_AddPendingCall(&NameThreadsPending, nullptr); }
+bool g_setup_scheduled = false;
+std::atomic<bool> g_naming_wanted{false};
+
+// From the recorder, in the first event of a new thread: any thread, with or
+// without the GIL, inside an allocator hook. The next OBJ allocation (the
+// GIL held) schedules the names to be read at the main thread's next
+// bytecode boundary.
+void WantThreadNames() {
+  g_naming_wanted.store(true, std::memory_order_relaxed);
+  g_python_work_pending.store(true, std::memory_order_relaxed);
+}
 
 // gc.callbacks entry: cb(phase, info).
 PyObject* GcCallback(PyObject*, PyObject* args) {
@@ -194,7 +202,7 @@ bool SetUpRecording() {
     ok &= CallIn("atexit", "register", at_exit);
     Py_DECREF(at_exit);
   }
-  SetNewThreadCallback(&ScheduleNamingThreads);
+  SetNewThreadCallback(&WantThreadNames);
   return ok;
 }
 
@@ -216,9 +224,17 @@ int SetUp(void*) {
 
 }  // namespace
 
-void SchedulePythonSetupOnce() {
+void SchedulePythonWork() {
   if (!Py_IsInitialized()) return;
-  g_python_setup_scheduled = Py_AddPendingCall(&SetUp, nullptr) == 0;
+  if (!g_setup_scheduled) g_setup_scheduled = Py_AddPendingCall(&SetUp, nullptr) == 0;
+  // Once finalisation has begun (our atexit handler ran), CPython refuses
+  // pending calls, and 3.8 prints an error when asked.
+  if (g_naming_wanted.load(std::memory_order_relaxed) && !g_exiting &&
+      Py_AddPendingCall(&NameThreadsPending, nullptr) == 0) {
+    g_naming_wanted.store(false, std::memory_order_relaxed);
+  }
+  g_python_work_pending.store(!g_setup_scheduled || g_naming_wanted.load(),
+                              std::memory_order_relaxed);
 }
 
 }  // namespace arenatrace::preload

@@ -7,14 +7,21 @@
 #ifndef ARENATRACE_PRELOAD_ENGINE_PYTHON_SETUP_H_
 #define ARENATRACE_PRELOAD_ENGINE_PYTHON_SETUP_H_
 
+#include <atomic>
+
 namespace arenatrace::preload {
 
-extern bool g_python_setup_scheduled;
-void SchedulePythonSetupOnce();
+// True while something waits for a pending call: the set-up (until it is
+// scheduled), or reading new threads' names.
+extern std::atomic<bool> g_python_work_pending;
+void SchedulePythonWork();
 
-// Cheap after the first success; called by the OBJ hook with the GIL held.
-inline void SchedulePythonSetup() {
-  if (__builtin_expect(!g_python_setup_scheduled, 0)) SchedulePythonSetupOnce();
+// Called by the OBJ malloc hook, with the GIL held: one load when there is
+// nothing to do.
+inline void SchedulePythonWorkIfPending() {
+  if (__builtin_expect(g_python_work_pending.load(std::memory_order_relaxed), 0)) {
+    SchedulePythonWork();
+  }
 }
 
 }  // namespace arenatrace::preload

@@ -203,6 +203,32 @@ class RecordingTest(TestCase):
         self.assertIsNotNone(site, image[0]["top_sites"])
         self.assertGreaterEqual(site["allocs"], 3000)
 
+    def test_multiprocessing_spawn_workers_record_their_own_traces(self):
+        source = """
+            import multiprocessing as mp
+            def work(n):
+                return len([str(i) * 2 for i in range(n)])  # WORKER SITE
+            if __name__ == "__main__":
+                pool = mp.get_context("spawn").Pool(2)
+                print(sum(pool.map(work, [20000] * 4)))
+                pool.close()  # workers exit (Pool's __exit__ would kill them with SIGTERM)
+                pool.join()
+        """
+        with tempfile.TemporaryDirectory() as tmp:
+            run, trace, script = record(source, tmp)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            self.assertEqual(run.stdout, "80000\n")
+            children = [os.path.join(tmp, f) for f in os.listdir(tmp)
+                        if f.startswith("out.atrace.")]
+            reports = [summary(child, "--top", "50")[1] for child in children]
+            site_line = line_of(script, "# WORKER SITE")
+        self.assertGreaterEqual(len(children), 2)  # the workers (and a resource tracker)
+        self.assertTrue(all(r["status"] == "complete" for r in reports),
+                        [(r["argv"], r["status"]) for r in reports])
+        sites = [site_at(r, script, site_line) for r in reports]
+        allocs = sum(site["allocs"] for site in sites if site)
+        self.assertGreaterEqual(allocs, 4 * 20000)
+
     def test_threads_allocating_without_the_gil_lose_nothing(self):
         # zlib allocates through PyMem_RawMalloc while the GIL is released.
         with tempfile.TemporaryDirectory() as tmp:
