@@ -18,21 +18,13 @@ import sys
 import tempfile
 import time
 
+from bench_common import clean_env, interpreters
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TIMED = ["object_churn", "dict_list_build", "string_build", "tree_build"]
 # Smaller inputs for instruction counting under callgrind (about 50x slower).
 COUNTED_ARGS = {"object_churn": "60", "dict_list_build": "2", "string_build": "2",
                 "tree_build": "11"}
-
-
-def interpreters(build_dir):
-    with open(os.path.join(build_dir, "interpreters.txt")) as f:
-        return [line.split()[0] for line in f if line.strip()]
-
-
-def clean_env():
-    return {k: v for k, v in os.environ.items()
-            if not k.startswith(("PYTHON", "ARENATRACE_")) and k != "LD_PRELOAD"}
 
 
 def command(mode, python, workload, arenatrace, args=()):

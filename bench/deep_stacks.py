@@ -17,6 +17,8 @@ import sys
 import tempfile
 import time
 
+from bench_common import clean_env
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROGRAM = """
 import sys
@@ -28,11 +30,6 @@ def down(n):
 down(int(sys.argv[1]))
 """
 EVENTS = 20000
-
-
-def clean_env():
-    return {k: v for k, v in os.environ.items()
-            if not k.startswith(("PYTHON", "ARENATRACE_")) and k != "LD_PRELOAD"}
 
 
 def wall(argv):

@@ -24,19 +24,11 @@ import sys
 import tempfile
 import time
 
+from bench_common import clean_env, interpreters
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKLOADS = ["object_churn", "dict_list_build", "string_build", "tree_build"]
 TRACERS = ["arenatrace", "tracemalloc", "memray"]
-
-
-def interpreters(build_dir):
-    with open(os.path.join(build_dir, "interpreters.txt")) as f:
-        return [line.split()[0] for line in f if line.strip()]
-
-
-def clean_env():
-    return {k: v for k, v in os.environ.items()
-            if not k.startswith(("PYTHON", "ARENATRACE_")) and k != "LD_PRELOAD"}
 
 
 def has_memray(python):
