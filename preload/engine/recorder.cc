@@ -619,9 +619,10 @@ void EndRealloc(trace::Domain domain, void* old_ptr, void* new_ptr, size_t size)
 }
 
 namespace {
+// Not for a vfork child (which shares our memory): its callers check.
 template <class R>
 void RecordProcessEvent(R& record, bool start_writer = true) {
-  if (g == nullptr || !g_recording.load() || getpid() != g->pid) return;
+  if (g == nullptr || !g_recording.load()) return;
   ThreadState* thread = CurrentThread();
   if (thread == nullptr) return;
   g->lock.Lock();
@@ -651,7 +652,7 @@ void SetNewThreadCallback(void (*callback)()) { g_new_thread_callback = callback
 bool ThreadsAwaitingNames() { return g_threads_awaiting_names.load(std::memory_order_relaxed); }
 
 void NameThread(uint64_t native_id, const char* name) {
-  if (g == nullptr || !g_recording.load() || getpid() != g->pid) return;
+  if (g == nullptr || !g_recording.load()) return;
   g_threads_awaiting_names.store(false, std::memory_order_relaxed);
   const size_t name_hash = absl::HashOf(absl::string_view(name));
   g->lock.Lock();
