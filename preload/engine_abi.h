@@ -8,6 +8,7 @@
 #define ARENATRACE_ENGINE_BEFORE_EXIT_SYMBOL "arenatrace_engine_before_exit"
 #define ARENATRACE_ENGINE_AFTER_FORK_SYMBOL "arenatrace_engine_after_fork_in_parent"
 #define ARENATRACE_ENGINE_BEFORE_EXEC_SYMBOL "arenatrace_engine_before_exec"
+#define ARENATRACE_ENGINE_AFTER_FAILED_EXEC_SYMBOL "arenatrace_engine_after_failed_exec"
 #define ARENATRACE_ENGINE_ABI_VERSION 2
 
 extern "C" {
@@ -33,6 +34,9 @@ typedef void (*ArenatraceEngineAfterForkInParent)(long child_pid);
 // Called by the dispatcher's exec wrappers before the image is replaced (also
 // in a vfork child, where the engine must touch nothing: it checks its pid).
 typedef void (*ArenatraceEngineBeforeExec)(const char* path);
+
+// Called by the exec wrappers when exec returned (it failed): recording goes on.
+typedef void (*ArenatraceEngineAfterFailedExec)(void);
 }
 
 #endif  // ARENATRACE_PRELOAD_ENGINE_ABI_H_

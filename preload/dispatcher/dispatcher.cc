@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -22,6 +23,7 @@ namespace {
 ArenatraceEngineBeforeExit g_before_exit = nullptr;
 ArenatraceEngineAfterForkInParent g_after_fork_in_parent = nullptr;
 ArenatraceEngineBeforeExec g_before_exec = nullptr;
+ArenatraceEngineAfterFailedExec g_after_failed_exec = nullptr;
 
 // The functions our wrappers stand in front of, resolved in the constructor:
 // a vfork child calling exec must not run the dynamic linker.
@@ -117,11 +119,21 @@ void Start(int argc, char** argv) {
         dlsym(engine, ARENATRACE_ENGINE_AFTER_FORK_SYMBOL));
     g_before_exec = reinterpret_cast<ArenatraceEngineBeforeExec>(
         dlsym(engine, ARENATRACE_ENGINE_BEFORE_EXEC_SYMBOL));
+    g_after_failed_exec = reinterpret_cast<ArenatraceEngineAfterFailedExec>(
+        dlsym(engine, ARENATRACE_ENGINE_AFTER_FAILED_EXEC_SYMBOL));
   }
 }
 
 void BeforeExec(const char* path) {
   if (g_before_exec != nullptr) g_before_exec(path);
+}
+
+// exec returned: it failed, and this image goes on.
+int AfterExec(int result) {
+  const int saved_errno = errno;  // the caller reads why exec failed
+  if (g_after_failed_exec != nullptr) g_after_failed_exec();
+  errno = saved_errno;
+  return result;
 }
 
 // execl-style arguments: how many, counting `first` and the final null.
@@ -175,29 +187,29 @@ extern "C" __attribute__((visibility("default"))) pid_t fork() {
 extern "C" __attribute__((visibility("default"))) int execve(const char* path, char* const argv[],
                                                              char* const envp[]) {
   arenatrace::preload::BeforeExec(path);
-  return arenatrace::preload::g_execve(path, argv, envp);
+  return arenatrace::preload::AfterExec(arenatrace::preload::g_execve(path, argv, envp));
 }
 
 extern "C" __attribute__((visibility("default"))) int execv(const char* path, char* const argv[]) {
   arenatrace::preload::BeforeExec(path);
-  return arenatrace::preload::g_execv(path, argv);
+  return arenatrace::preload::AfterExec(arenatrace::preload::g_execv(path, argv));
 }
 
 extern "C" __attribute__((visibility("default"))) int execvp(const char* file, char* const argv[]) {
   arenatrace::preload::BeforeExec(file);
-  return arenatrace::preload::g_execvp(file, argv);
+  return arenatrace::preload::AfterExec(arenatrace::preload::g_execvp(file, argv));
 }
 
 extern "C" __attribute__((visibility("default"))) int execvpe(const char* file, char* const argv[],
                                                               char* const envp[]) {
   arenatrace::preload::BeforeExec(file);
-  return arenatrace::preload::g_execvpe(file, argv, envp);
+  return arenatrace::preload::AfterExec(arenatrace::preload::g_execvpe(file, argv, envp));
 }
 
 extern "C" __attribute__((visibility("default"))) int fexecve(int fd, char* const argv[],
                                                               char* const envp[]) {
   arenatrace::preload::BeforeExec(argv[0] != nullptr ? argv[0] : "");
-  return arenatrace::preload::g_fexecve(fd, argv, envp);
+  return arenatrace::preload::AfterExec(arenatrace::preload::g_fexecve(fd, argv, envp));
 }
 
 extern "C" __attribute__((visibility("default"))) int execl(const char* path, const char* arg,

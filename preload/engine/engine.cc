@@ -106,6 +106,10 @@ extern "C" __attribute__((visibility("default"))) void arenatrace_engine_before_
   arenatrace::preload::BeforeExec(path);
 }
 
+extern "C" __attribute__((visibility("default"))) void arenatrace_engine_after_failed_exec() {
+  arenatrace::preload::AfterFailedExec();
+}
+
 extern "C" __attribute__((visibility("default"))) int arenatrace_engine_start(
     const ArenatraceStartInfo* info) {
   return arenatrace::preload::Start(info);

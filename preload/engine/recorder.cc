@@ -105,6 +105,9 @@ struct Recorder {
   pthread_t thread = {};
   std::atomic<bool> stop{false};
   bool thread_running = false;
+  // Between BeforeExec and exec: other threads' events must not restart the
+  // writer thread, which exec could cut off in the middle of a chunk.
+  bool exec_pending = false;
   int statm_fd = -1;
   pid_t pid = 0;  // the recording process (a vfork child shares our memory, not our pid)
 };
@@ -451,7 +454,7 @@ void RestartInChild() {
 
 // Called with the lock held, by every event.
 inline void EnsureWriterRunning() {
-  if (__builtin_expect(!g->thread_running, 0)) StartWriterThread();
+  if (__builtin_expect(!g->thread_running, 0) && !g->exec_pending) StartWriterThread();
 }
 
 }  // namespace
@@ -693,15 +696,23 @@ void RecordForkInParent(long child_pid) {
 
 void BeforeExec(const char* path) {
   if (g == nullptr || !g_recording.load() || getpid() != g->pid) return;
-  StopWriterThread();
   g->lock.Lock();
+  g->exec_pending = true;
   const bool nothing_recorded = g->writer == nullptr && g->active.empty();
   g->lock.Unlock();
+  StopWriterThread();
   if (nothing_recorded) return;  // a fork child that execs at once: no file
   g_now_micros.store(MicrosSince(g->start), std::memory_order_relaxed);
   trace::Exec record{path != nullptr ? path : ""};
   RecordProcessEvent(record, /*start_writer=*/false);
   Flush();
+}
+
+void AfterFailedExec() {
+  if (g == nullptr || getpid() != g->pid) return;
+  g->lock.Lock();
+  g->exec_pending = false;  // the next event restarts the writer thread
+  g->lock.Unlock();
 }
 
 void RecordGc(bool start, uint64_t generation, uint64_t collected, uint64_t uncollectable) {

@@ -77,6 +77,7 @@ void RecordForkInParent(long child_pid);
 // an Exec record, before the image is replaced. If exec fails, recording goes
 // on. A fork child that recorded nothing leaves no file.
 void BeforeExec(const char* path);
+void AfterFailedExec();
 
 // Writes everything buffered and the End record, and stops recording. Does
 // nothing in a vfork child (it shares the recorder's memory).
