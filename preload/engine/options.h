@@ -3,6 +3,8 @@
 #ifndef ARENATRACE_PRELOAD_ENGINE_OPTIONS_H_
 #define ARENATRACE_PRELOAD_ENGINE_OPTIONS_H_
 
+#include <csignal>
+
 namespace arenatrace::preload {
 
 enum class AllocatorChoice {
@@ -10,14 +12,14 @@ enum class AllocatorChoice {
   kPymalloc,    // keep CPython's allocator untouched
 };
 
-// Stacks keep their innermost frames up to this depth by default: each event
-// walks its stack, so unbounded recursion (tens of thousands of frames) would
-// make every allocation cost as much. --max-depth=0 keeps everything.
+// Stacks keep every frame by default (0). Each event walks its whole stack,
+// so a deep recursion that allocates costs in proportion to its depth
+// (docs/PERFORMANCE.md); --max-depth=N keeps the innermost N.
 inline constexpr unsigned kDefaultMaxDepth = 0;
 
 // The signal that records a mark ("kill -USR2 <pid>"). Were a program to
 // handle it itself, its handler replaces ours.
-inline constexpr int kDefaultMarkSignal = 12;  // SIGUSR2 on Linux
+inline constexpr int kDefaultMarkSignal = SIGUSR2;
 
 struct EngineOptions {
   char output_path[4096] = {};  // ARENATRACE_OUTPUT: the trace to write; empty: record nothing

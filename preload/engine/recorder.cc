@@ -551,11 +551,12 @@ void PutAlloc(ThreadState* thread, trace::Domain domain, void* ptr, size_t size,
 }
 
 // Under the lock: the record for a free of `ptr`, if its allocation was
-// recorded (always, unless sampling).
-void PutFree(trace::Domain domain, void* ptr) {
+// recorded (always, unless sampling; nothing at all is written otherwise).
+void PutFree(ThreadState* thread, trace::Domain domain, void* ptr, uint64_t size_class) {
   const uint64_t address = reinterpret_cast<uint64_t>(ptr);
   if (g->options.sample_bytes != 0 && g->sampled.erase(address) == 0) return;
-  trace::Free record{domain, address, 0};
+  Prologue(thread);
+  trace::Free record{domain, address, size_class};
   g->encoder.Put(record);
 }
 
@@ -582,11 +583,7 @@ void RecordFree(trace::Domain domain, void* ptr, uint64_t size_class) {
   if (thread == nullptr) return;
   g->lock.Lock();
   if (g_recording.load(std::memory_order_relaxed) && !Full()) {
-    if (g->options.sample_bytes == 0 || g->sampled.erase(reinterpret_cast<uint64_t>(ptr)) != 0) {
-      Prologue(thread);
-      trace::Free record{domain, reinterpret_cast<uint64_t>(ptr), size_class};
-      g->encoder.Put(record);
-    }
+    PutFree(thread, domain, ptr, size_class);
   }
   g->lock.Unlock();
 }
@@ -604,7 +601,7 @@ void EndRealloc(trace::Domain domain, void* old_ptr, void* new_ptr, size_t size)
     if (g->options.sample_bytes != 0 || Paused()) {
       // The old block is released like a free; the new one is a new
       // allocation, sampled on its own (and not recorded while paused).
-      if (old_ptr != nullptr) PutFree(domain, old_ptr);
+      if (old_ptr != nullptr) PutFree(thread, domain, old_ptr, 0);
       uint64_t weight = 0;
       if (!Paused() && (g->options.sample_bytes == 0 || Sampled(thread, size, &weight))) {
         PutAlloc(thread, domain, new_ptr, size, weight);

@@ -94,8 +94,9 @@ class StackTest(TestCase):
 
     def test_dead_code_objects_are_never_confused(self):
         # Each iteration compiles a function from its own file and line, calls
-        # it and drops it: the code object dies, and the next one is likely
-        # allocated at the same address.
+        # it and drops it. Were arenatrace to let the code object die, the
+        # next one could take its address; its allocations must still be
+        # attributed to the new function only.
         with tempfile.TemporaryDirectory() as tmp:
             run, trace, _ = record("""
                 import gc
