@@ -67,6 +67,18 @@ class Allocator {
 
   void* Realloc(void* ptr, size_t new_size, const FallbackAllocator& fallback);
 
+  // Free in two steps, for a caller that must know a block's size class
+  // before the block is released, with one ownership lookup: the class of
+  // `ptr` if it is ours (else -1), then FreeOwned or FreeForeign.
+  int SizeClassIfOwned(const void* ptr) const {
+    return registry_.Lookup(ptr) != nullptr ? static_cast<int>(PoolOf(ptr)->size_class) : -1;
+  }
+  void FreeOwned(void* ptr) { FreeSmall(ptr); }
+  void FreeForeign(void* ptr, const FallbackAllocator& fallback) {
+    ++stats_.forwarded_frees;
+    fallback.free(fallback.ctx, ptr);
+  }
+
   // O(1); never reads `ptr`'s memory.
   bool Owns(const void* ptr) const { return registry_.Lookup(ptr) != nullptr; }
 

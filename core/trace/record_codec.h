@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "core/trace/byte_buffer.h"
@@ -26,7 +27,10 @@ class RecordEncoder {
   }
 
   // Room for a whole record is made once and its bytes written in place
-  // (this runs for every allocation event).
+  // (this runs for every allocation event). Records of numbers only go
+  // through NumberWriter, whose cursor stays in a register: the encoder's
+  // own cursor would be reloaded after every byte stored, since a byte
+  // store may alias anything.
   template <class R>
   void Put(R& record) {
     uint8_t tag = static_cast<uint8_t>(R::kType);
@@ -35,7 +39,13 @@ class RecordEncoder {
     }
     Begin();
     *cursor_++ = tag;
-    record.Fields(*this);
+    if constexpr (kNumbersOnly<R>) {
+      NumberWriter writer{cursor_, this};
+      record.Fields(writer);
+      cursor_ = writer.cursor;
+    } else {
+      record.Fields(*this);
+    }
     out_->EndWrite(cursor_);
   }
 
@@ -59,20 +69,16 @@ class RecordEncoder {
     Varint(encoded);
   }
   void Address(uint64_t& address, size_t stream) {
-    const int64_t delta = static_cast<int64_t>(address - previous_addresses_[stream]);
-    previous_addresses_[stream] = address;
-    uint64_t encoded = (delta & 15) == 0 ? ZigZag(delta >> 4) << 1 : (ZigZag(delta) << 1) | 1;
+    uint64_t encoded = AddressDelta(address, stream);
     Varint(encoded);
   }
   void StackRef(uint32_t& stack) {
-    uint64_t encoded = ZigZag(static_cast<int64_t>(stack) - static_cast<int64_t>(previous_stack_));
-    previous_stack_ = stack;
+    uint64_t encoded = StackDelta(stack);
     Varint(encoded);
   }
   void TimeDelta(uint64_t& micros) {
-    uint64_t delta = micros - previous_micros_;
-    previous_micros_ = micros;
-    Varint(delta);
+    uint64_t encoded = MicrosDelta(micros);
+    Varint(encoded);
   }
   void String(std::string& value) {
     uint64_t length = value.size();
@@ -88,6 +94,43 @@ class RecordEncoder {
   }
 
  private:
+  // Records whose fields are all numbers (at most 5, so that they fit in
+  // kRoom), and are written without a room check per field.
+  template <class R>
+  static constexpr bool kNumbersOnly =
+      std::is_same_v<R, Alloc> || std::is_same_v<R, Free> || std::is_same_v<R, Realloc> ||
+      std::is_same_v<R, AllocWeighted> || std::is_same_v<R, Time> ||
+      std::is_same_v<R, ThreadSwitch> || std::is_same_v<R, Frame> || std::is_same_v<R, Stack>;
+
+  struct NumberWriter {
+    uint8_t* cursor;
+    RecordEncoder* encoder;
+    void Varint(uint64_t& value) { cursor = PutVarint(cursor, value); }
+    void Signed(int64_t& value) { cursor = PutVarint(cursor, ZigZag(value)); }
+    void Address(uint64_t& address, size_t stream) {
+      cursor = PutVarint(cursor, encoder->AddressDelta(address, stream));
+    }
+    void StackRef(uint32_t& stack) { cursor = PutVarint(cursor, encoder->StackDelta(stack)); }
+    void TimeDelta(uint64_t& micros) { cursor = PutVarint(cursor, encoder->MicrosDelta(micros)); }
+  };
+
+  uint64_t AddressDelta(uint64_t address, size_t stream) {
+    const int64_t delta = static_cast<int64_t>(address - previous_addresses_[stream]);
+    previous_addresses_[stream] = address;
+    return (delta & 15) == 0 ? ZigZag(delta >> 4) << 1 : (ZigZag(delta) << 1) | 1;
+  }
+  uint64_t StackDelta(uint32_t stack) {
+    const uint64_t encoded =
+        ZigZag(static_cast<int64_t>(stack) - static_cast<int64_t>(previous_stack_));
+    previous_stack_ = stack;
+    return encoded;
+  }
+  uint64_t MicrosDelta(uint64_t micros) {
+    const uint64_t delta = micros - previous_micros_;
+    previous_micros_ = micros;
+    return delta;
+  }
+
   // Enough for every record's numbers; strings make room for themselves.
   static constexpr size_t kRoom = 64;
   void Begin() {

@@ -14,7 +14,31 @@
 
 #include "preload/cpython/python_frames.h"
 
+#if PY_VERSION_HEX >= 0x030C0000 && defined(__x86_64__)
+/* From 3.12 the attached thread state is the thread-local _Py_tss_tstate,
+ * which libpython reads through __tls_get_addr; when the recorder has found
+ * its offset from the thread pointer, one %fs-relative load reads it. */
+static long g_thread_state_offset; /* 0: not known */
+
+const char* arenatrace_thread_state_tls_symbol(void) { return "_Py_tss_tstate"; }
+
+void arenatrace_use_thread_state_tls_offset(long offset) {
+  __atomic_store_n(&g_thread_state_offset, offset, __ATOMIC_RELAXED);
+}
+#else
+const char* arenatrace_thread_state_tls_symbol(void) { return NULL; }
+void arenatrace_use_thread_state_tls_offset(long offset) { (void)offset; }
+#endif
+
 PyThreadState* arenatrace_attached_thread_state(void) {
+#if PY_VERSION_HEX >= 0x030C0000 && defined(__x86_64__)
+  const long offset = __atomic_load_n(&g_thread_state_offset, __ATOMIC_RELAXED);
+  if (offset != 0) {
+    PyThreadState* tstate;
+    __asm__("mov %%fs:(%1), %0" : "=r"(tstate) : "r"(offset));
+    return tstate; /* the calling thread's own: no owner check needed */
+  }
+#endif
 #if PY_VERSION_HEX >= 0x030D0000
   PyThreadState* tstate = PyThreadState_GetUnchecked();
 #else

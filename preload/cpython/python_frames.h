@@ -21,6 +21,13 @@ typedef struct {
 // else NULL.
 PyThreadState* arenatrace_attached_thread_state(void);
 
+// The thread-local variable that holds the attached thread state in this
+// CPython (NULL when it is not thread-local), and, once its offset from the
+// thread pointer is known to be the same in every thread, that offset: the
+// function above then reads it directly.
+const char* arenatrace_thread_state_tls_symbol(void);
+void arenatrace_use_thread_state_tls_offset(long offset);
+
 // Writes up to `capacity` frames of `tstate`, innermost first, skipping
 // incomplete and shim frames. Returns how many were written, or capacity + 1
 // when the stack has more (the walk stops there: deep stacks cost no more

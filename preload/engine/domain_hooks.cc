@@ -96,6 +96,15 @@ struct Allocate {
       Previous().free(Previous().ctx, ptr);
     }
   }
+  // Free of a non-null block whose size class was looked up (-1: not ours).
+  static void FreeLookedUp(void* ptr, int size_class) {
+    Serialized serialized;
+    if (size_class >= 0) {
+      TheAllocator().FreeOwned(ptr);
+    } else {
+      TheAllocator().FreeForeign(ptr, Previous());
+    }
+  }
 };
 
 template <int kDomain, bool kServe, bool kRecord>
@@ -125,7 +134,7 @@ void* HookRealloc(void*, void* ptr, size_t new_size) {
   if (!scope.Records()) return Allocate<kDomain, kServe>::Realloc(ptr, new_size);
   // Under the recorder's lock: no other thread can be handed the old block
   // and record it before this realloc is recorded.
-  BeginRealloc();
+  BeginRealloc(static_cast<Domain>(kDomain));
   void* moved = Allocate<kDomain, kServe>::Realloc(ptr, new_size);
   EndRealloc(static_cast<Domain>(kDomain), ptr, moved, new_size);
   return moved;
@@ -136,14 +145,17 @@ void HookFree(void*, void* ptr) {
   HookScope<kRecord> scope;
   // Recorded before the block is released, so that its next owner's
   // allocation cannot be recorded first.
-  if (scope.Records()) {
-    uint64_t size_class = 0;  // unknown: CPython's allocator, or not ours
+  if (scope.Records() && ptr != nullptr) {
     if constexpr (kServe) {
-      if (ptr != nullptr && TheAllocator().Owns(ptr)) {
-        size_class = alloc::Allocator::SizeClassOfBlock(ptr) + 1;  // 16-byte classes from 1
-      }
+      // One ownership lookup serves the record and the free.
+      const int size_class = TheAllocator().SizeClassIfOwned(ptr);
+      RecordFree(static_cast<Domain>(kDomain), ptr,
+                 static_cast<uint64_t>(size_class + 1));  // 16-byte classes from 1; 0: unknown
+      Allocate<kDomain, kServe>::FreeLookedUp(ptr, size_class);
+      return;
+    } else {
+      RecordFree(static_cast<Domain>(kDomain), ptr, 0);  // size class unknown
     }
-    RecordFree(static_cast<Domain>(kDomain), ptr, size_class);
   }
   Allocate<kDomain, kServe>::Free(ptr);
 }
@@ -173,10 +185,10 @@ void UnlockAfterFork() { pthread_mutex_unlock(&g_lock); }
 }  // namespace
 
 void InstallDomainHooks(const HookChoice& choice) {
+  cpython::ParallelInterpreters::Init();  // the allocator and the recorder ask it
   if (choice.serve_small_objects) {
     new (g_allocator_storage) alloc::Allocator();
     g_serving = true;
-    cpython::ParallelInterpreters::Init();
     pthread_atfork(&LockBeforeFork, &UnlockAfterFork, &UnlockAfterFork);
     if (choice.record) {
       Install<kMem, true, true>();

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <optional>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
@@ -23,8 +24,11 @@
 #include "absl/strings/string_view.h"
 #include "core/trace/chunk_writer.h"
 #include "core/trace/record_codec.h"
+#include "preload/cpython/parallel_interpreters.h"
 #include "preload/cpython/python_frames.h"
+#include "preload/engine/recorder_lock.h"
 #include "preload/engine/stack_table.h"
+#include "preload/engine/static_tls.h"
 #include "preload/log.h"
 
 namespace arenatrace::preload {
@@ -46,23 +50,6 @@ constexpr int kCompressionLevel = 3;
 constexpr uint64_t kNoThread = ~uint64_t{0};
 constexpr uint64_t kNoTime = ~uint64_t{0};
 
-// Uncontended in the common case (the GIL serialises most callers); spins
-// briefly, then yields, for RAW calls from threads without the GIL.
-class SpinLock {
- public:
-  void Lock() {
-    for (unsigned spins = 0; locked_.exchange(true, std::memory_order_acquire); ++spins) {
-      while (locked_.load(std::memory_order_relaxed)) {
-        if (++spins > 64) sched_yield();
-      }
-    }
-  }
-  void Unlock() { locked_.store(false, std::memory_order_release); }
-
- private:
-  std::atomic<bool> locked_{false};
-};
-
 struct ThreadState {
   uint64_t index = kNoThread;
   uint64_t generation = 0;  // of the recorder: a forked child registers threads again
@@ -72,6 +59,9 @@ struct ThreadState {
   int64_t bytes_until_sample = -1;
   uint64_t random_state = 0;
   bool has_stack = false;  // the last WalkStack found Python frames
+  // How this thread holds the recorder's lock across a realloc.
+  bool realloc_as_gil_holder = false;
+  bool realloc_fast_entry = false;
 };
 
 struct KnownThread {
@@ -81,7 +71,7 @@ struct KnownThread {
 };
 
 struct Recorder {
-  SpinLock lock;
+  RecorderLock lock;
   trace::ByteBuffer active;
   trace::ByteBuffer writing;
   trace::RecordEncoder encoder{&active};
@@ -112,13 +102,20 @@ struct Recorder {
   pid_t pid = 0;  // the recording process (a vfork child shares our memory, not our pid)
 };
 
-alignas(Recorder) unsigned char g_recorder_storage[sizeof(Recorder)];
-Recorder* g = nullptr;  // never destroyed: exit handlers and other threads may still call in
+// Never destroyed: exit handlers and other threads may still call in. Reached
+// through a constant address: no pointer to load, nor to reload after every
+// byte the encoder stores (a byte store may alias any pointer).
+alignas(64) unsigned char g_recorder_storage[sizeof(Recorder)];
+Recorder* const g = reinterpret_cast<Recorder*>(g_recorder_storage);
+bool g_started = false;  // StartRecording constructed *g
 std::atomic<uint64_t> g_now_micros{0};
 std::atomic<int> g_pause_depth{0};
 void (*g_new_thread_callback)() = nullptr;
 std::atomic<bool> g_threads_awaiting_names{false};
 std::atomic<unsigned> g_signal_marks{0};  // raised by the mark signal, recorded by the writer
+// Raised by the event that fills the buffer past kFlushBytes, so that the
+// writer thread need not take the lock every tick to look.
+std::atomic<bool> g_flush_wanted{false};
 __attribute__((tls_model("initial-exec"))) __thread ThreadState* t_thread = nullptr;
 pthread_key_t g_thread_key;
 
@@ -132,12 +129,15 @@ uint64_t MicrosSince(const timespec& start) {
 
 void FreeThreadState(void* state) { delete static_cast<ThreadState*>(state); }
 
-ThreadState* CurrentThread() {
-  if (__builtin_expect(t_thread == nullptr, 0)) {
-    t_thread = new (std::nothrow) ThreadState();
-    if (t_thread != nullptr) pthread_setspecific(g_thread_key, t_thread);
-  }
+__attribute__((noinline)) ThreadState* NewThreadState() {
+  t_thread = new (std::nothrow) ThreadState();
+  if (t_thread != nullptr) pthread_setspecific(g_thread_key, t_thread);
   return t_thread;
+}
+
+inline ThreadState* CurrentThread() {
+  ThreadState* thread = t_thread;
+  return __builtin_expect(thread != nullptr, 1) ? thread : NewThreadState();
 }
 
 // Before an event: make sure the chunk says which thread and what time it is.
@@ -183,10 +183,17 @@ __attribute__((always_inline)) inline void Prologue(ThreadState* thread, bool st
   }
 }
 
-bool Full() {
-  if (__builtin_expect(g->active.size() < kDropBytes, 1)) return false;
+__attribute__((noinline)) bool PastFlushSize() {
+  g_flush_wanted.store(true, std::memory_order_relaxed);
+  if (g->active.size() < kDropBytes) return false;
   ++g->lost_events;
   return true;
+}
+
+// Under the lock: true when the event must be dropped.
+inline bool Full() {
+  if (__builtin_expect(g->active.size() < kFlushBytes, 1)) return false;
+  return PastFlushSize();
 }
 
 // The root process replaces its output file. Every other process (fork
@@ -196,7 +203,8 @@ bool Full() {
 int CreateTraceFile() {
   if (g->root) return open(g->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   char base[sizeof g->path - 16];  // room for ".<n>"
-  snprintf(base, sizeof base, "%s.%d", g->options.output_path, static_cast<int>(getpid()));
+  snprintf(base, sizeof base, "%.*s.%d", static_cast<int>(sizeof g->options.output_path),
+           g->options.output_path, static_cast<int>(getpid()));
   snprintf(g->path, sizeof g->path, "%s", base);
   for (int n = 1;; ++n) {
     const int fd = open(g->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -260,6 +268,7 @@ void Flush() {
     return;
   }
   g->active.swap(g->writing);
+  g_flush_wanted.store(false, std::memory_order_relaxed);
   g->encoder.StartChunk();
   g->chunk_time = kNoTime;
   g->chunk_thread = kNoThread;
@@ -353,7 +362,29 @@ void InstallMarkSignal(int signal_number) {
   }
 }
 
+// The thread state's offset from the thread pointer, as the main thread
+// found it (see static_tls.h). The writer thread, a second thread, confirms it
+// before the hooks use it.
+std::optional<long> g_thread_state_offset;
+
+void FindThreadStateOffset() {
+  if (const char* symbol = arenatrace_thread_state_tls_symbol()) {
+    g_thread_state_offset =
+        ThreadLocalOffset(reinterpret_cast<const void*>(&PyThreadState_Get), symbol);
+  }
+}
+
+void ConfirmThreadStateOffset() {
+  static bool confirmed = false;
+  if (confirmed || !g_thread_state_offset) return;
+  confirmed = true;
+  const std::optional<long> here = ThreadLocalOffset(
+      reinterpret_cast<const void*>(&PyThreadState_Get), arenatrace_thread_state_tls_symbol());
+  if (here == g_thread_state_offset) arenatrace_use_thread_state_tls_offset(*here);
+}
+
 void* WriterMain(void*) {
+  ConfirmThreadStateOffset();
   timespec next;
   clock_gettime(CLOCK_MONOTONIC, &next);
   for (unsigned tick = 1; !g->stop.load(std::memory_order_relaxed); ++tick) {
@@ -383,13 +414,7 @@ void* WriterMain(void*) {
       g->encoder.Put(record);
       g->lock.Unlock();
     }
-    bool flush = tick % kFlushEveryTicks == 0;
-    if (!flush) {
-      g->lock.Lock();
-      flush = g->active.size() >= kFlushBytes;
-      g->lock.Unlock();
-    }
-    if (flush) Flush();
+    if (tick % kFlushEveryTicks == 0 || g_flush_wanted.load(std::memory_order_relaxed)) Flush();
     if (tick % kFlushEveryTicks == 0 && OnlyThreadLeft()) {
       StopRecording();
       exit(0);  // what glibc does when the last thread exits
@@ -421,19 +446,19 @@ void StopWriterThread() {
 // process by counting the process's threads just after fork returns in the
 // parent: our thread must not be there then.
 void StopWriterBeforeFork() {
-  if (g == nullptr) return;
+  if (!g_started) return;
   StopWriterThread();
   g->lock.Lock();
 }
 void UnlockInParent() {
-  if (g != nullptr) g->lock.Unlock();
+  if (g_started) g->lock.Unlock();
 }
 
 // The child of a fork records into its own file, <output>.<pid>, opened at its
 // first flush (a child that execs at once leaves no file behind). What the
 // parent had buffered is the parent's.
 void RestartInChild() {
-  if (g == nullptr) return;
+  if (!g_started) return;
   g->active.clear();
   g->writing.clear();
   g->encoder.StartChunk();
@@ -441,6 +466,7 @@ void RestartInChild() {
   g->chunk_thread = kNoThread;
   g->next_thread_index = 0;
   ++g->generation;
+  g_flush_wanted.store(false, std::memory_order_relaxed);
   g->lost_events = 0;
   g->writer
       .reset();  // closes the child's copy of the parent's descriptor; the parent keeps its own
@@ -449,7 +475,7 @@ void RestartInChild() {
   g->known_threads.clear();
   g->root = false;
   g->pid = getpid();
-  g->lock.Unlock();
+  g->lock.ResetInChild();
 }
 
 // Called with the lock held, by every event.
@@ -460,7 +486,8 @@ inline void EnsureWriterRunning() {
 }  // namespace
 
 bool StartRecording(const RecordingOptions& options) {
-  g = new (g_recorder_storage) Recorder();
+  new (g_recorder_storage) Recorder();
+  g_started = true;
   g->options = options;
   g->root = options.root_pid == 0 || options.root_pid == getpid();
   if (g->root) {
@@ -471,6 +498,8 @@ bool StartRecording(const RecordingOptions& options) {
   }
   clock_gettime(CLOCK_MONOTONIC, &g->start);
   g->pid = getpid();
+  g->lock.Init();
+  FindThreadStateOffset();
   g->stacks = std::make_unique<StackTable>(options.max_depth);
   g->active.reserve(kFlushBytes * 2);
   g->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
@@ -524,11 +553,54 @@ bool Sampled(ThreadState* thread, size_t size, uint64_t* weight) {
 
 bool Paused() { return g_pause_depth.load(std::memory_order_relaxed) != 0; }
 
+// Whether an event may take the lock's GIL-holder entry (see recorder_lock.h):
+// MEM and OBJ calls hold the GIL by CPython's rules, a RAW call when its
+// thread's state is attached; and only while no interpreter with its own GIL
+// can run in parallel. When one appears, the fast entry closes for good.
+__attribute__((noinline)) void CloseFastEntryOnce() {
+  static std::atomic<bool> closed{false};
+  if (!closed.exchange(true)) g->lock.CloseFastEntry();
+}
+
+inline bool EntersAsGilHolder(trace::Domain domain, bool attached) {
+  if (__builtin_expect(cpython::ParallelInterpreters::Possible(), 0)) {
+    CloseFastEntryOnce();
+    return false;
+  }
+  return attached || domain != trace::Domain::kRaw;
+}
+
+class EventLock {
+ public:
+  explicit EventLock(bool as_gil_holder) : as_gil_holder_(as_gil_holder) {
+    if (as_gil_holder) {
+      fast_entry_ = g->lock.LockAsGilHolder();
+    } else {
+      g->lock.Lock();
+    }
+  }
+  ~EventLock() {
+    if (as_gil_holder_) {
+      g->lock.UnlockAsGilHolder(fast_entry_);
+    } else {
+      g->lock.Unlock();
+    }
+  }
+  EventLock(const EventLock&) = delete;
+  EventLock& operator=(const EventLock&) = delete;
+
+ private:
+  const bool as_gil_holder_;
+  bool fast_entry_ = false;
+};
+
 // Before taking the lock: the calling thread's Python stack, if it has one.
-void WalkStack(ThreadState* thread) {
+// Returns whether the thread's state is attached (it holds the GIL).
+bool WalkStack(ThreadState* thread) {
   PyThreadState* tstate = arenatrace_attached_thread_state();
   thread->has_stack = tstate != nullptr;
   if (tstate != nullptr) g->stacks->Walk(tstate, &thread->stacks);
+  return tstate != nullptr;
 }
 
 // Under the lock: the id of the stack WalkStack read.
@@ -568,29 +640,39 @@ void RecordAlloc(trace::Domain domain, void* ptr, size_t size) {
   if (thread == nullptr) return;
   uint64_t weight = 0;
   if (g->options.sample_bytes != 0 && !Sampled(thread, size, &weight)) return;
-  WalkStack(thread);
-  g->lock.Lock();
+  const bool attached = WalkStack(thread);
+  EventLock lock(EntersAsGilHolder(domain, attached));
   if (g_recording.load(std::memory_order_relaxed) && !Full()) {
     Prologue(thread);
     PutAlloc(thread, domain, ptr, size, weight);
   }
-  g->lock.Unlock();
 }
 
 void RecordFree(trace::Domain domain, void* ptr, uint64_t size_class) {
   if (ptr == nullptr) return;
   ThreadState* thread = CurrentThread();
   if (thread == nullptr) return;
-  g->lock.Lock();
+  const bool attached =
+      domain == trace::Domain::kRaw && arenatrace_attached_thread_state() != nullptr;
+  EventLock lock(EntersAsGilHolder(domain, attached));
   if (g_recording.load(std::memory_order_relaxed) && !Full()) {
     PutFree(thread, domain, ptr, size_class);
   }
-  g->lock.Unlock();
 }
 
-void BeginRealloc() {
-  if (ThreadState* thread = CurrentThread()) WalkStack(thread);
-  g->lock.Lock();
+void BeginRealloc(trace::Domain domain) {
+  ThreadState* thread = CurrentThread();
+  if (thread == nullptr) {  // out of memory; EndRealloc unlocks the same way
+    g->lock.Lock();
+    return;
+  }
+  const bool attached = WalkStack(thread);
+  thread->realloc_as_gil_holder = EntersAsGilHolder(domain, attached);
+  if (thread->realloc_as_gil_holder) {
+    thread->realloc_fast_entry = g->lock.LockAsGilHolder();
+  } else {
+    g->lock.Lock();
+  }
 }
 
 void EndRealloc(trace::Domain domain, void* old_ptr, void* new_ptr, size_t size) {
@@ -615,20 +697,26 @@ void EndRealloc(trace::Domain domain, void* old_ptr, void* new_ptr, size_t size)
       g->encoder.Put(record);
     }
   }
-  g->lock.Unlock();
+  if (thread != nullptr && thread->realloc_as_gil_holder) {
+    g->lock.UnlockAsGilHolder(thread->realloc_fast_entry);
+  } else {
+    g->lock.Unlock();
+  }
 }
 
 namespace {
 // Not for a vfork child (which shares our memory): its callers check.
 template <class R>
 void RecordProcessEvent(R& record, bool start_writer = true) {
-  if (g == nullptr || !g_recording.load()) return;
+  if (!g_started || !g_recording.load()) return;
   ThreadState* thread = CurrentThread();
   if (thread == nullptr) return;
-  g->lock.Lock();
+  // Most come from Python code (gc callbacks, the arenatrace module): from
+  // the GIL holder, who need not make the others' threads fence.
+  const bool attached = arenatrace_attached_thread_state() != nullptr;
+  EventLock lock(EntersAsGilHolder(trace::Domain::kRaw, attached));
   Prologue(thread, start_writer);
   g->encoder.Put(record);
-  g->lock.Unlock();
 }
 }  // namespace
 
@@ -652,7 +740,7 @@ void SetNewThreadCallback(void (*callback)()) { g_new_thread_callback = callback
 bool ThreadsAwaitingNames() { return g_threads_awaiting_names.load(std::memory_order_relaxed); }
 
 void NameThread(uint64_t native_id, const char* name) {
-  if (g == nullptr || !g_recording.load()) return;
+  if (!g_started || !g_recording.load()) return;
   g_threads_awaiting_names.store(false, std::memory_order_relaxed);
   const size_t name_hash = absl::HashOf(absl::string_view(name));
   g->lock.Lock();
@@ -692,7 +780,7 @@ void RecordForkInParent(long child_pid) {
 }
 
 void BeforeExec(const char* path) {
-  if (g == nullptr || !g_recording.load() || getpid() != g->pid) return;
+  if (!g_started || !g_recording.load() || getpid() != g->pid) return;
   g->lock.Lock();
   g->exec_pending = true;
   const bool nothing_recorded = g->writer == nullptr && g->active.empty();
@@ -706,7 +794,7 @@ void BeforeExec(const char* path) {
 }
 
 void AfterFailedExec() {
-  if (g == nullptr || getpid() != g->pid) return;
+  if (!g_started || getpid() != g->pid) return;
   g->lock.Lock();
   g->exec_pending = false;  // the next event restarts the writer thread
   g->lock.Unlock();
@@ -723,7 +811,7 @@ void RecordGc(bool start, uint64_t generation, uint64_t collected, uint64_t unco
 }
 
 void StopRecording() {
-  if (g == nullptr || !g_recording.load() || getpid() != g->pid) return;
+  if (!g_started || !g_recording.load() || getpid() != g->pid) return;
   g_now_micros.store(MicrosSince(g->start), std::memory_order_relaxed);
   trace::End end;
   RecordProcessEvent(end, /*start_writer=*/false);

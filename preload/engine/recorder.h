@@ -1,14 +1,15 @@
 // Records every allocation event with its Python stack into a trace file.
 //
 // Events are encoded into one in-memory buffer under a lock (CPython's GIL
-// already serialises the MEM and OBJ domains, so the lock is uncontended but
-// for RAW calls made without the GIL). A background writer thread wakes every
-// millisecond to publish the time, samples RSS every 10 ms, and hands the
-// buffer to zstd and the file at least every 100 ms — so a killed process
-// loses at most that. Per address, a free is recorded before the block is
-// released and an allocation after it is obtained, and a realloc holds the
-// lock across the call: the order of events on one address is the order in
-// which they happened, across threads.
+// already serialises the MEM and OBJ domains: the GIL holder enters it
+// without an atomic instruction, see recorder_lock.h). A background writer
+// thread wakes every millisecond to publish the time, samples RSS every
+// 10 ms, and hands the buffer to zstd and the file at least every 100 ms (or
+// when it holds 1 MiB) — so a killed process loses at most that. Per
+// address, a free is recorded before the block is released and an allocation
+// after it is obtained, and a realloc holds the lock across the call: the
+// order of events on one address is the order in which they happened, across
+// threads.
 #ifndef ARENATRACE_PRELOAD_ENGINE_RECORDER_H_
 #define ARENATRACE_PRELOAD_ENGINE_RECORDER_H_
 
@@ -44,7 +45,7 @@ void RecordAlloc(trace::Domain domain, void* ptr, size_t size);
 void RecordFree(trace::Domain domain, void* ptr, uint64_t size_class);
 
 // Holds the recorder's lock across a realloc: Begin, call the allocator, End.
-void BeginRealloc();
+void BeginRealloc(trace::Domain domain);
 void EndRealloc(trace::Domain domain, void* old_ptr, void* new_ptr, size_t size);
 
 // Process-level events.

@@ -1,5 +1,7 @@
 #include "preload/engine/stack_table.h"
 
+#include <algorithm>
+
 namespace arenatrace::preload {
 
 void StackTable::Reset() {
@@ -7,8 +9,7 @@ void StackTable::Reset() {
   frame_by_offset_.clear();
   frame_by_line_.clear();
   stacks_.clear();
-  frame_cache_.assign(kCacheSlots, FrameCacheEntry());
-  stack_cache_.assign(kCacheSlots, StackCacheEntry());
+  child_cache_.assign(child_cache_.size(), ChildCacheEntry());
   // Code objects keep their references (and their place in code_ids_) but get
   // new ids, so that the new file defines them again.
   for (auto& [code, id] : code_ids_) id = 0;
@@ -32,14 +33,9 @@ uint64_t StackTable::InternCode(PyCodeObject* code, trace::RecordEncoder* encode
 }
 
 uint64_t StackTable::InternFrame(const ArenatraceRawFrame& frame, trace::RecordEncoder* encoder) {
-  FrameCacheEntry& cached = frame_cache_[Slot(reinterpret_cast<uintptr_t>(frame.code),
-                                              static_cast<uint64_t>(frame.offset))];
-  if (cached.code == frame.code && cached.offset == frame.offset) return cached.frame;
-  auto it = frame_by_offset_.find(std::make_pair(frame.code, frame.offset));
-  if (it != frame_by_offset_.end()) {
-    cached = {frame.code, frame.offset, it->second};
-    return it->second;
-  }
+  auto [by_offset, new_offset] =
+      frame_by_offset_.try_emplace(std::make_pair(frame.code, frame.offset), 0);
+  if (!new_offset) return by_offset->second;
   const uint64_t code_id = InternCode(frame.code, encoder);
   const int line = arenatrace_code_line(frame.code, frame.offset);
   // Offsets on the same line share one frame, so that stacks differing only
@@ -50,9 +46,21 @@ uint64_t StackTable::InternFrame(const ArenatraceRawFrame& frame, trace::RecordE
     trace::Frame record{by_line->second, code_id, static_cast<uint64_t>(line < 0 ? 0 : line)};
     encoder->Put(record);
   }
-  frame_by_offset_.emplace(std::make_pair(frame.code, frame.offset), by_line->second);
-  cached = {frame.code, frame.offset, by_line->second};
+  by_offset->second = by_line->second;
   return by_line->second;
+}
+
+uint32_t StackTable::ChildMiss(uint32_t parent, const ArenatraceRawFrame& frame,
+                               trace::RecordEncoder* encoder) {
+  const uint64_t frame_id = InternFrame(frame, encoder);
+  auto [it, inserted] = stacks_.try_emplace(std::make_pair(uint64_t{parent}, frame_id), 0);
+  if (inserted) {
+    it->second = next_stack_id_++;
+    trace::Stack record{it->second, parent, frame_id};
+    encoder->Put(record);
+  }
+  child_cache_[ChildSlot(parent, frame)] = {frame.code, frame.offset, parent, it->second};
+  return it->second;
 }
 
 void StackTable::Walk(PyThreadState* tstate, ThreadStackCache* cache) const {
@@ -72,45 +80,37 @@ void StackTable::Walk(PyThreadState* tstate, ThreadStackCache* cache) const {
 }
 
 uint32_t StackTable::Intern(ThreadStackCache* cache, trace::RecordEncoder* encoder) {
-  if (cache->table_generation != generation_) {
-    cache->frames.clear();
-    cache->stack_ids.clear();
+  if (__builtin_expect(cache->table_generation != generation_, 0)) {
+    cache->depth = 0;
     cache->table_generation = generation_;
   }
   const size_t count = cache->walked;
+  const ArenatraceRawFrame* walk = cache->walk.data();
 
   // The walk is innermost first; the trie and the cache are outermost first.
   // Frames below the innermost changed one are usually the same as last time.
+  const size_t common = std::min(count, cache->depth);
+  ArenatraceRawFrame* frames = cache->frames.data();
   size_t same = 0;
-  const size_t previous = cache->frames.size();
-  while (same < count && same < previous) {
-    const ArenatraceRawFrame& now = cache->walk[count - 1 - same];
-    const ArenatraceRawFrame& before = cache->frames[same];
-    if (now.code != before.code || now.offset != before.offset) break;
+  while (same < common && walk[count - 1 - same].code == frames[same].code &&
+         walk[count - 1 - same].offset == frames[same].offset) {
     ++same;
   }
-  uint32_t stack = same == 0 ? trace::kEmptyStack : cache->stack_ids[same - 1];
-  cache->frames.resize(count);
-  cache->stack_ids.resize(count);
-  for (size_t i = same; i < count; ++i) {
-    const ArenatraceRawFrame& frame = cache->walk[count - 1 - i];
-    const uint64_t frame_id = InternFrame(frame, encoder);
-    StackCacheEntry& cached = stack_cache_[Slot(stack, frame_id)];
-    if (cached.parent == stack && cached.frame == frame_id) {
-      stack = cached.stack;
-    } else {
-      auto [it, inserted] = stacks_.try_emplace(std::make_pair(uint64_t{stack}, frame_id), 0);
-      if (inserted) {
-        it->second = next_stack_id_++;
-        trace::Stack record{it->second, stack, frame_id};
-        encoder->Put(record);
-      }
-      cached = {stack, frame_id, it->second};
-      stack = it->second;
-    }
-    cache->frames[i] = frame;
-    cache->stack_ids[i] = stack;
+  uint32_t* stack_ids = cache->stack_ids.data();
+  uint32_t stack = same == 0 ? trace::kEmptyStack : stack_ids[same - 1];
+  if (count > cache->frames.size()) {
+    cache->frames.resize(count);
+    cache->stack_ids.resize(count);
+    frames = cache->frames.data();
+    stack_ids = cache->stack_ids.data();
   }
+  for (size_t i = same; i < count; ++i) {
+    const ArenatraceRawFrame& frame = walk[count - 1 - i];
+    stack = Child(stack, frame, encoder);
+    frames[i] = frame;
+    stack_ids[i] = stack;
+  }
+  cache->depth = count;
   return stack;
 }
 

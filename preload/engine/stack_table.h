@@ -1,7 +1,8 @@
 // Python stacks as ids: code objects, frames (code + line) and stacks (a trie
 // of frames) are interned, and each new one is written to the trace once. A
 // thread's previous stack is kept so that only the frames that changed since
-// its last event are looked up.
+// its last event are looked up, and those mostly in one direct-mapped cache
+// from (parent node, code, instruction offset) to the child node.
 //
 // Code objects are kept alive (one reference each) once seen, so that an
 // address can never come back as a different code object with a stale id.
@@ -26,6 +27,7 @@ struct ThreadStackCache {
   size_t walked = 0;                       // frames of `walk` in use
   std::vector<ArenatraceRawFrame> frames;  // previous stack, outermost first
   std::vector<uint32_t> stack_ids;         // stack id of each prefix of `frames`
+  size_t depth = 0;                        // entries of `frames` and `stack_ids` in use
   uint64_t table_generation = 0;
 };
 
@@ -49,30 +51,40 @@ class StackTable {
   void Reset();
 
  private:
+  // The trie node under `parent` for `frame`: a direct-mapped cache hit
+  // costs a few loads; misses go to the hash maps.
+  uint32_t Child(uint32_t parent, const ArenatraceRawFrame& frame, trace::RecordEncoder* encoder) {
+    ChildCacheEntry& cached = child_cache_[ChildSlot(parent, frame)];
+    if (__builtin_expect(
+            cached.code == frame.code && cached.offset == frame.offset && cached.parent == parent,
+            1)) {
+      return cached.stack;
+    }
+    return ChildMiss(parent, frame, encoder);
+  }
+  uint32_t ChildMiss(uint32_t parent, const ArenatraceRawFrame& frame,
+                     trace::RecordEncoder* encoder);
   uint64_t InternFrame(const ArenatraceRawFrame& frame, trace::RecordEncoder* encoder);
   uint64_t InternCode(PyCodeObject* code, trace::RecordEncoder* encoder);
 
-  // Direct-mapped caches in front of the hash maps: a stack's frames and
-  // trie nodes repeat from one event to the next, and a hit costs a few loads.
-  static constexpr size_t kCacheSlots = 4096;
-  struct FrameCacheEntry {
+  static constexpr unsigned kChildCacheBits = 13;
+  struct ChildCacheEntry {
     PyCodeObject* code = nullptr;
     int offset = -1;
-    uint64_t frame = 0;
-  };
-  struct StackCacheEntry {
-    uint64_t parent = ~uint64_t{0};
-    uint64_t frame = 0;
+    uint32_t parent = 0;
     uint32_t stack = 0;
   };
-  static size_t Slot(uint64_t a, uint64_t b) {
-    return ((a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full)) >> 52;
+  static size_t ChildSlot(uint32_t parent, const ArenatraceRawFrame& frame) {
+    const uint64_t key = reinterpret_cast<uintptr_t>(frame.code) ^
+                         (static_cast<uint64_t>(parent) << 32) ^
+                         static_cast<uint32_t>(frame.offset) * 0x9E3779B1u;
+    return (key * 0x9E3779B97F4A7C15ull) >> (64 - kChildCacheBits);
   }
 
   unsigned max_depth_;
   uint64_t generation_ = 1;
-  std::vector<FrameCacheEntry> frame_cache_ = std::vector<FrameCacheEntry>(kCacheSlots);
-  std::vector<StackCacheEntry> stack_cache_ = std::vector<StackCacheEntry>(kCacheSlots);
+  std::vector<ChildCacheEntry> child_cache_ =
+      std::vector<ChildCacheEntry>(size_t{1} << kChildCacheBits);
   absl::flat_hash_map<PyCodeObject*, uint64_t> code_ids_;
   absl::flat_hash_map<std::pair<PyCodeObject*, int>, uint64_t> frame_by_offset_;
   absl::flat_hash_map<std::pair<uint64_t, int>, uint64_t> frame_by_line_;
