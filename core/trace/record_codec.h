@@ -32,21 +32,22 @@ class RecordEncoder {
   // own cursor would be reloaded after every byte stored, since a byte
   // store may alias anything.
   template <class R>
-  void Put(R& record) {
+  __attribute__((always_inline)) void Put(R& record) {
     uint8_t tag = static_cast<uint8_t>(R::kType);
     if constexpr (requires { record.domain; }) {
       tag |= static_cast<uint8_t>(static_cast<uint8_t>(record.domain) << kTagDomainShift);
     }
-    Begin();
-    *cursor_++ = tag;
     if constexpr (kNumbersOnly<R>) {
-      NumberWriter writer{cursor_, this};
+      NumberWriter writer{out_->BeginWrite(kRoom), this};
+      *writer.cursor++ = tag;
       record.Fields(writer);
-      cursor_ = writer.cursor;
+      out_->EndWrite(writer.cursor);
     } else {
+      Begin();
+      *cursor_++ = tag;
       record.Fields(*this);
+      out_->EndWrite(cursor_);
     }
-    out_->EndWrite(cursor_);
   }
 
   // Header fields (no tag).

@@ -171,16 +171,19 @@ __attribute__((noinline)) void PutTime(uint64_t now) {
   g->encoder.Put(time);
 }
 
+// Another thread's events follow.
+__attribute__((noinline)) void PutThreadSwitch(uint64_t index) {
+  g->chunk_thread = index;
+  trace::ThreadSwitch which{index};
+  g->encoder.Put(which);
+}
+
 __attribute__((always_inline)) inline void Prologue(ThreadState* thread, bool start_writer = true) {
   if (start_writer) EnsureWriterRunning();
   if (__builtin_expect(thread->generation != g->generation, 0)) RegisterThread(thread);
   const uint64_t now = g_now_micros.load(std::memory_order_relaxed);
   if (__builtin_expect(now != g->chunk_time, 0)) PutTime(now);
-  if (__builtin_expect(thread->index != g->chunk_thread, 0)) {
-    g->chunk_thread = thread->index;
-    trace::ThreadSwitch which{thread->index};
-    g->encoder.Put(which);
-  }
+  if (__builtin_expect(thread->index != g->chunk_thread, 0)) PutThreadSwitch(thread->index);
 }
 
 __attribute__((noinline)) bool PastFlushSize() {
@@ -596,7 +599,7 @@ class EventLock {
 
 // Before taking the lock: the calling thread's Python stack, if it has one.
 // Returns whether the thread's state is attached (it holds the GIL).
-bool WalkStack(ThreadState* thread) {
+__attribute__((always_inline)) inline bool WalkStack(ThreadState* thread) {
   PyThreadState* tstate = arenatrace_attached_thread_state();
   thread->has_stack = tstate != nullptr;
   if (tstate != nullptr) g->stacks->Walk(tstate, &thread->stacks);
@@ -604,12 +607,13 @@ bool WalkStack(ThreadState* thread) {
 }
 
 // Under the lock: the id of the stack WalkStack read.
-uint32_t InternStack(ThreadState* thread) {
+__attribute__((always_inline)) inline uint32_t InternStack(ThreadState* thread) {
   return thread->has_stack ? g->stacks->Intern(&thread->stacks, &g->encoder) : trace::kEmptyStack;
 }
 
 // Under the lock: the record for a new block at `ptr`, sampled or not.
-void PutAlloc(ThreadState* thread, trace::Domain domain, void* ptr, size_t size, uint64_t weight) {
+__attribute__((always_inline)) inline void PutAlloc(ThreadState* thread, trace::Domain domain,
+                                                   void* ptr, size_t size, uint64_t weight) {
   const uint32_t stack = InternStack(thread);
   const uint64_t address = reinterpret_cast<uint64_t>(ptr);
   if (g->options.sample_bytes == 0) {
@@ -624,7 +628,8 @@ void PutAlloc(ThreadState* thread, trace::Domain domain, void* ptr, size_t size,
 
 // Under the lock: the record for a free of `ptr`, if its allocation was
 // recorded (always, unless sampling; nothing at all is written otherwise).
-void PutFree(ThreadState* thread, trace::Domain domain, void* ptr, uint64_t size_class) {
+__attribute__((always_inline)) inline void PutFree(ThreadState* thread, trace::Domain domain,
+                                                  void* ptr, uint64_t size_class) {
   const uint64_t address = reinterpret_cast<uint64_t>(ptr);
   if (g->options.sample_bytes != 0 && g->sampled.erase(address) == 0) return;
   Prologue(thread);

@@ -63,7 +63,7 @@ uint32_t StackTable::ChildMiss(uint32_t parent, const ArenatraceRawFrame& frame,
   return it->second;
 }
 
-void StackTable::Walk(PyThreadState* tstate, ThreadStackCache* cache) const {
+void StackTable::WalkDeeper(PyThreadState* tstate, ThreadStackCache* cache) const {
   const size_t limit = max_depth_ == 0 ? SIZE_MAX : max_depth_;
   if (cache->walk.empty()) cache->walk.resize(std::min<size_t>(64, limit));
   int depth;

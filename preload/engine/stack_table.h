@@ -39,7 +39,15 @@ class StackTable {
   // Reads `tstate`'s current Python stack into `cache` (the calling thread's
   // own). Needs no lock: the GIL keeps the frames still, and the cost of a
   // deep walk does not hold up other threads.
-  void Walk(PyThreadState* tstate, ThreadStackCache* cache) const;
+  void Walk(PyThreadState* tstate, ThreadStackCache* cache) const {
+    const int capacity = static_cast<int>(cache->walk.size());
+    const int depth = arenatrace_walk_frames(tstate, cache->walk.data(), capacity);
+    if (__builtin_expect(depth <= capacity && capacity != 0, 1)) {
+      cache->walked = static_cast<size_t>(depth);
+    } else {
+      WalkDeeper(tstate, cache);
+    }
+  }
 
   // The stack id of the stack last walked into `cache`; definitions of
   // anything new are appended to `encoder` first. Only the frames that
@@ -62,6 +70,8 @@ class StackTable {
     }
     return ChildMiss(parent, frame, encoder);
   }
+  // Walk, when `cache->walk` is too small for the stack.
+  void WalkDeeper(PyThreadState* tstate, ThreadStackCache* cache) const;
   uint32_t ChildMiss(uint32_t parent, const ArenatraceRawFrame& frame,
                      trace::RecordEncoder* encoder);
   uint64_t InternFrame(const ArenatraceRawFrame& frame, trace::RecordEncoder* encoder);
