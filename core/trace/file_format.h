@@ -19,7 +19,7 @@
 namespace arenatrace::trace {
 
 inline constexpr char kFileMagic[8] = {'\x89', 'A', 'T', 'R', 'A', 'C', 'E', '\n'};
-inline constexpr uint32_t kFormatVersion = 2;
+inline constexpr uint32_t kFormatVersion = 3;
 inline constexpr size_t kFileHeaderSize = 16;
 
 inline constexpr uint32_t kChunkMagic = 0x4b4e4843;  // "CHNK"

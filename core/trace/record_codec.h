@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/trace/byte_buffer.h"
+#include "core/trace/chunk_streams.h"
 #include "core/trace/records.h"
 #include "core/trace/varint.h"
 
@@ -147,10 +148,81 @@ class RecordEncoder {
   uint64_t previous_micros_ = 0;
 };
 
-// Reads the records of one chunk payload.
+// Calls `visit.template operator()<R>()` with the record type R that `tag`
+// names, and returns its result; false for an unknown type.
+template <class Visit>
+bool DispatchRecordType(uint8_t tag, Visit&& visit) {
+  switch (static_cast<RecordType>(tag & kTagTypeMask)) {
+    case RecordType::kAlloc:
+      return visit.template operator()<Alloc>();
+    case RecordType::kFree:
+      return visit.template operator()<Free>();
+    case RecordType::kRealloc:
+      return visit.template operator()<Realloc>();
+    case RecordType::kAllocWeighted:
+      return visit.template operator()<AllocWeighted>();
+    case RecordType::kThreadSwitch:
+      return visit.template operator()<ThreadSwitch>();
+    case RecordType::kTime:
+      return visit.template operator()<Time>();
+    case RecordType::kCode:
+      return visit.template operator()<Code>();
+    case RecordType::kFrame:
+      return visit.template operator()<Frame>();
+    case RecordType::kStack:
+      return visit.template operator()<Stack>();
+    case RecordType::kThreadStart:
+      return visit.template operator()<ThreadStart>();
+    case RecordType::kThreadName:
+      return visit.template operator()<ThreadName>();
+    case RecordType::kRss:
+      return visit.template operator()<Rss>();
+    case RecordType::kGcStart:
+      return visit.template operator()<GcStart>();
+    case RecordType::kGcStop:
+      return visit.template operator()<GcStop>();
+    case RecordType::kMark:
+      return visit.template operator()<Mark>();
+    case RecordType::kSnapshotRequest:
+      return visit.template operator()<SnapshotRequest>();
+    case RecordType::kFinalizing:
+      return visit.template operator()<Finalizing>();
+    case RecordType::kFork:
+      return visit.template operator()<Fork>();
+    case RecordType::kEnd:
+      return visit.template operator()<End>();
+    case RecordType::kLost:
+      return visit.template operator()<Lost>();
+    case RecordType::kPause:
+      return visit.template operator()<Pause>();
+    case RecordType::kResume:
+      return visit.template operator()<Resume>();
+    case RecordType::kExec:
+      return visit.template operator()<Exec>();
+    default:
+      return false;
+  }
+}
+
+// Reads the records of one records chunk's payload (chunk_streams.h), or the
+// fields of a header chunk.
 class RecordDecoder {
  public:
-  RecordDecoder(const uint8_t* data, size_t size) : cursor_(data), end_(data + size) {}
+  enum class Payload { kRecords, kHeader };
+  RecordDecoder(const uint8_t* data, size_t size, Payload payload = Payload::kRecords)
+      : cursor_(data), end_(data + size) {
+    if (payload == Payload::kHeader) return;
+    ChunkStreamSpans spans;
+    if (!SplitChunkStreams(data, size, &spans)) {
+      end_ = cursor_;
+      Fail("the sizes of its streams do not fit the chunk");
+      return;
+    }
+    cursor_ = spans.records;
+    end_ = spans.records_end;
+    addresses_ = spans.addresses;
+    addresses_end_ = spans.addresses_end;
+  }
 
   // Calls `handler(record)` for each record, with the record's type from
   // records.h. Returns false at the first malformed record; error() says why.
@@ -176,7 +248,7 @@ class RecordDecoder {
   }
   void Address(uint64_t& address, size_t stream) {
     uint64_t encoded = 0;
-    Varint(encoded);
+    if (ok_ && !GetVarint(&addresses_, addresses_end_, &encoded)) Fail("an address is cut short");
     const int64_t delta =
         (encoded & 1) ? UnZigZag(encoded >> 1) : static_cast<int64_t>(UnZigZag(encoded >> 1) * 16);
     address = previous_addresses_[stream] + static_cast<uint64_t>(delta);
@@ -231,8 +303,10 @@ class RecordDecoder {
     return ok_;
   }
 
-  const uint8_t* cursor_;
+  const uint8_t* cursor_;  // the records stream
   const uint8_t* end_;
+  const uint8_t* addresses_ = nullptr;
+  const uint8_t* addresses_end_ = nullptr;
   uint64_t previous_addresses_[kAddressStreams] = {};
   uint32_t previous_stack_ = 0;
   uint64_t previous_micros_ = 0;
@@ -242,87 +316,94 @@ class RecordDecoder {
 
 template <class Handler>
 bool RecordDecoder::Decode(Handler&& handler) {
+  if (!ok_) return false;
   while (cursor_ < end_) {
     const uint8_t tag = *cursor_++;
-    bool ok;
-    switch (static_cast<RecordType>(tag & kTagTypeMask)) {
-      case RecordType::kAlloc:
-        ok = One<Alloc>(tag, handler);
-        break;
-      case RecordType::kFree:
-        ok = One<Free>(tag, handler);
-        break;
-      case RecordType::kRealloc:
-        ok = One<Realloc>(tag, handler);
-        break;
-      case RecordType::kAllocWeighted:
-        ok = One<AllocWeighted>(tag, handler);
-        break;
-      case RecordType::kThreadSwitch:
-        ok = One<ThreadSwitch>(tag, handler);
-        break;
-      case RecordType::kTime:
-        ok = One<Time>(tag, handler);
-        break;
-      case RecordType::kCode:
-        ok = One<Code>(tag, handler);
-        break;
-      case RecordType::kFrame:
-        ok = One<Frame>(tag, handler);
-        break;
-      case RecordType::kStack:
-        ok = One<Stack>(tag, handler);
-        break;
-      case RecordType::kThreadStart:
-        ok = One<ThreadStart>(tag, handler);
-        break;
-      case RecordType::kThreadName:
-        ok = One<ThreadName>(tag, handler);
-        break;
-      case RecordType::kRss:
-        ok = One<Rss>(tag, handler);
-        break;
-      case RecordType::kGcStart:
-        ok = One<GcStart>(tag, handler);
-        break;
-      case RecordType::kGcStop:
-        ok = One<GcStop>(tag, handler);
-        break;
-      case RecordType::kMark:
-        ok = One<Mark>(tag, handler);
-        break;
-      case RecordType::kSnapshotRequest:
-        ok = One<SnapshotRequest>(tag, handler);
-        break;
-      case RecordType::kFinalizing:
-        ok = One<Finalizing>(tag, handler);
-        break;
-      case RecordType::kFork:
-        ok = One<Fork>(tag, handler);
-        break;
-      case RecordType::kEnd:
-        ok = One<End>(tag, handler);
-        break;
-      case RecordType::kLost:
-        ok = One<Lost>(tag, handler);
-        break;
-      case RecordType::kPause:
-        ok = One<Pause>(tag, handler);
-        break;
-      case RecordType::kResume:
-        ok = One<Resume>(tag, handler);
-        break;
-      case RecordType::kExec:
-        ok = One<Exec>(tag, handler);
-        break;
-      default:
-        Fail("unknown record type");
-        return false;
-    }
-    if (!ok) return false;
+    const bool known = DispatchRecordType(tag, [&]<class R>() {
+      One<R>(tag, handler);
+      return true;
+    });
+    if (!known) Fail("unknown record type");
+    if (!ok_) return false;
+  }
+  if (addresses_ != addresses_end_) {
+    Fail("addresses left over after the last record");
+    return false;
   }
   return true;
 }
+
+// Rewrites records as the encoder wrote them (one stream, fields in record
+// order) into the streams of a chunk payload (chunk_streams.h), moving bytes
+// without decoding the numbers. The writer thread does this before
+// compressing a chunk, so that the program's threads write one stream.
+// Returns false when `rows` is malformed.
+class RecordTransposer {
+ public:
+  static bool Transpose(const uint8_t* rows, size_t size, ChunkStreams* out) {
+    out->clear();
+    RecordTransposer transposer(rows, size, out);
+    while (transposer.ok_ && transposer.cursor_ < transposer.end_) {
+      const uint8_t tag = *transposer.cursor_++;
+      *transposer.records_++ = tag;
+      transposer.ok_ = DispatchRecordType(tag, [&]<class R>() {
+        R record{};
+        record.Fields(transposer);
+        return transposer.ok_;
+      });
+    }
+    out->records.EndWrite(transposer.records_);
+    out->addresses.EndWrite(transposer.addresses_);
+    return transposer.ok_;
+  }
+
+  // Field visitors: each copies its field's bytes to its stream.
+  void Varint(uint64_t&) { Copy(&records_); }
+  void Signed(int64_t&) { Copy(&records_); }
+  void StackRef(uint32_t&) { Copy(&records_); }
+  void TimeDelta(uint64_t&) { Copy(&records_); }
+  void Address(uint64_t&, size_t) { Copy(&addresses_); }
+  void String(std::string&) {
+    const uint64_t length = Copy(&records_);
+    if (!ok_ || length > static_cast<uint64_t>(end_ - cursor_)) {
+      ok_ = false;
+      return;
+    }
+    memcpy(records_, cursor_, length);
+    records_ += length;
+    cursor_ += length;
+  }
+  void Strings(std::vector<std::string>&) {
+    std::string ignored;
+    for (uint64_t count = Copy(&records_); ok_ && count > 0; --count) String(ignored);
+  }
+
+ private:
+  // Both streams together are never longer than the rows.
+  RecordTransposer(const uint8_t* rows, size_t size, ChunkStreams* out)
+      : cursor_(rows),
+        end_(rows + size),
+        records_(out->records.BeginWrite(size)),
+        addresses_(out->addresses.BeginWrite(size)) {}
+
+  uint64_t Copy(uint8_t** to) {
+    const uint8_t* start = cursor_;
+    uint64_t value = 0;
+    if (!GetVarint(&cursor_, end_, &value)) {
+      ok_ = false;
+      return 0;
+    }
+    memcpy(*to, start, static_cast<size_t>(cursor_ - start));
+    *to += cursor_ - start;
+    return value;
+  }
+
+  const uint8_t* cursor_;
+  const uint8_t* end_;
+  uint8_t* records_;
+  uint8_t* addresses_;
+  bool ok_ = true;
+};
 
 }  // namespace arenatrace::trace
 

@@ -3,7 +3,8 @@
 // docs/TRACE_FORMAT.md describes the same in prose.
 //
 // A record is a tag byte followed by its fields, in the order its `Fields`
-// method visits them. For the memory events (Alloc, Free, Realloc) the tag's
+// method visits them (in a chunk, Address fields are kept in a stream of
+// their own: chunk_streams.h). For the memory events (Alloc, Free, Realloc) the tag's
 // top two bits carry the domain. Field encodings:
 //   Varint    unsigned LEB128
 //   Signed    zigzag, then LEB128

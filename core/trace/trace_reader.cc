@@ -93,7 +93,7 @@ std::unique_ptr<TraceReader> TraceReader::Open(const std::string& path, std::str
                           ")");
     return nullptr;
   }
-  RecordDecoder decoder(content.data(), content.size());
+  RecordDecoder decoder(content.data(), content.size(), RecordDecoder::Payload::kHeader);
   if (!decoder.GetHeader(&reader->header_)) {
     *error = absl::StrCat(path, ": damaged trace header (", decoder.error(), ")");
     return nullptr;

@@ -74,6 +74,8 @@ struct Recorder {
   RecorderLock lock;
   trace::ByteBuffer active;
   trace::ByteBuffer writing;
+  trace::ChunkStreams columns;  // `writing` transposed into a chunk's streams
+  trace::ByteBuffer payload;    // and joined
   trace::RecordEncoder encoder{&active};
   std::unique_ptr<StackTable> stacks;
   std::unique_ptr<trace::ChunkWriter> writer;  // null until the file is opened
@@ -279,11 +281,15 @@ void Flush() {
 
   if (g->writer == nullptr && !OpenTraceFile()) {
     g_recording.store(false);
-  } else if (!g->writer->WriteChunk(trace::ChunkKind::kRecords, g->writing.data(),
-                                    g->writing.size())) {
-    Log("cannot write the trace %s: %s; recording stopped, the program goes on", g->path,
-        strerror(g->writer->error_number()));
-    g_recording.store(false);
+  } else {
+    // Our own encoding: transposing it cannot fail.
+    trace::RecordTransposer::Transpose(g->writing.data(), g->writing.size(), &g->columns);
+    g->columns.Join(&g->payload);
+    if (!g->writer->WriteChunk(trace::ChunkKind::kRecords, g->payload.data(), g->payload.size())) {
+      Log("cannot write the trace %s: %s; recording stopped, the program goes on", g->path,
+          strerror(g->writer->error_number()));
+      g_recording.store(false);
+    }
   }
   g->writing.clear();
   pthread_mutex_unlock(&g->flush_lock);
@@ -613,7 +619,7 @@ __attribute__((always_inline)) inline uint32_t InternStack(ThreadState* thread) 
 
 // Under the lock: the record for a new block at `ptr`, sampled or not.
 __attribute__((always_inline)) inline void PutAlloc(ThreadState* thread, trace::Domain domain,
-                                                   void* ptr, size_t size, uint64_t weight) {
+                                                    void* ptr, size_t size, uint64_t weight) {
   const uint32_t stack = InternStack(thread);
   const uint64_t address = reinterpret_cast<uint64_t>(ptr);
   if (g->options.sample_bytes == 0) {
@@ -629,7 +635,7 @@ __attribute__((always_inline)) inline void PutAlloc(ThreadState* thread, trace::
 // Under the lock: the record for a free of `ptr`, if its allocation was
 // recorded (always, unless sampling; nothing at all is written otherwise).
 __attribute__((always_inline)) inline void PutFree(ThreadState* thread, trace::Domain domain,
-                                                  void* ptr, uint64_t size_class) {
+                                                   void* ptr, uint64_t size_class) {
   const uint64_t address = reinterpret_cast<uint64_t>(ptr);
   if (g->options.sample_bytes != 0 && g->sampled.erase(address) == 0) return;
   Prologue(thread);

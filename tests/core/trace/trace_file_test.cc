@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <random>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -20,6 +21,13 @@
 
 namespace arenatrace::trace {
 namespace {
+
+// What the recorder writes for the records the encoder put in `rows`.
+void Payload(const ByteBuffer& rows, ByteBuffer* payload) {
+  ChunkStreams streams;
+  ASSERT_TRUE(RecordTransposer::Transpose(rows.data(), rows.size(), &streams));
+  streams.Join(payload);
+}
 
 class TraceFileTest : public ::testing::Test {
  protected:
@@ -36,18 +44,19 @@ class TraceFileTest : public ::testing::Test {
   void WriteTrace(int chunks, int per_chunk) {
     ChunkWriter writer(open(path_.c_str(), O_WRONLY | O_TRUNC));
     ASSERT_TRUE(writer.WriteFileHeader());
+    ByteBuffer rows;
     ByteBuffer bytes;
-    RecordEncoder encoder(&bytes);
+    RecordEncoder encoder(&rows);
     Header header;
     header.pid = 4242;
     header.argv = {"python3", "app.py", "--flag"};
     header.python_version = "3.12.1 (main)";
     header.allocator = "arenatrace";
     encoder.PutHeader(header);
-    ASSERT_TRUE(writer.WriteChunk(ChunkKind::kHeader, bytes.data(), bytes.size()));
+    ASSERT_TRUE(writer.WriteChunk(ChunkKind::kHeader, rows.data(), rows.size()));
     uint64_t address = 0x7f0000001000;
     for (int c = 0; c < chunks; ++c) {
-      bytes.clear();
+      rows.clear();
       encoder.StartChunk();
       Time time{static_cast<uint64_t>(c) * 1000};
       encoder.Put(time);
@@ -61,6 +70,7 @@ class TraceFileTest : public ::testing::Test {
         }
         address += 48;
       }
+      Payload(rows, &bytes);
       ASSERT_TRUE(writer.WriteChunk(ChunkKind::kRecords, bytes.data(), bytes.size()));
     }
   }
@@ -100,8 +110,8 @@ class TraceFileTest : public ::testing::Test {
 };
 
 TEST_F(TraceFileTest, RecordsRoundTrip) {
-  ByteBuffer bytes;
-  RecordEncoder encoder(&bytes);
+  ByteBuffer rows;
+  RecordEncoder encoder(&rows);
   Alloc alloc{Domain::kMem, 0x7ffff0001230, 40, 12};
   Alloc unaligned{Domain::kRaw, 0x7ffff0001239, 1, 0};
   Realloc realloc{Domain::kObj, 0x7ffff0001230, 0x1000, 1 << 20, 3};
@@ -116,6 +126,8 @@ TEST_F(TraceFileTest, RecordsRoundTrip) {
   encoder.Put(mark);
   encoder.Put(gc);
   encoder.Put(time);
+  ByteBuffer bytes;
+  Payload(rows, &bytes);
   RecordDecoder decoder(bytes.data(), bytes.size());
   std::vector<std::string> seen;
   ASSERT_TRUE(decoder.Decode([&](const auto& r) {
@@ -230,6 +242,33 @@ TEST_F(TraceFileTest, EmptyForeignAndFutureFilesGetOneClearLine) {
       << error;
 }
 
+TEST_F(TraceFileTest, StreamSizesThatDoNotFitTheChunkAreDamage) {
+  ByteBuffer rows;
+  RecordEncoder encoder(&rows);
+  Alloc alloc{Domain::kObj, 0x7ffff0001230, 40, 12};
+  encoder.Put(alloc);
+  ByteBuffer bytes;
+  Payload(rows, &bytes);
+  std::vector<uint8_t> payload(bytes.data(), bytes.data() + bytes.size());
+
+  std::vector<uint8_t> too_long = payload;
+  too_long[0] = 0x7f;  // a records stream longer than the whole payload
+  RecordDecoder oversized(too_long.data(), too_long.size());
+  EXPECT_FALSE(oversized.Decode([](const auto&) {}));
+  EXPECT_EQ(oversized.error(), "the sizes of its streams do not fit the chunk");
+
+  std::vector<uint8_t> extra = payload;
+  extra.push_back(0x05);  // an address no record reads
+  RecordDecoder left_over(extra.data(), extra.size());
+  EXPECT_FALSE(left_over.Decode([](const auto&) {}));
+  EXPECT_EQ(left_over.error(), "addresses left over after the last record");
+
+  std::vector<uint8_t> short_addresses(payload.begin(), payload.end() - 1);
+  RecordDecoder cut(short_addresses.data(), short_addresses.size());
+  EXPECT_FALSE(cut.Decode([](const auto&) {}));
+  EXPECT_EQ(cut.error(), "an address is cut short");
+}
+
 TEST_F(TraceFileTest, RandomGarbageNeverCrashesTheDecoder) {
   std::mt19937 random(5);
   for (int i = 0; i < 2000; ++i) {
@@ -237,7 +276,34 @@ TEST_F(TraceFileTest, RandomGarbageNeverCrashesTheDecoder) {
     for (uint8_t& b : bytes) b = static_cast<uint8_t>(random());
     RecordDecoder decoder(bytes.data(), bytes.size());
     decoder.Decode([](const auto&) {});
+    ChunkStreams streams;
+    RecordTransposer::Transpose(bytes.data(), bytes.size(), &streams);
+    EXPECT_LE(streams.size(), bytes.size());
   }
+  ChunkStreams streams;
+  const uint8_t unknown_type[] = {0x3f, 0x01};
+  EXPECT_FALSE(RecordTransposer::Transpose(unknown_type, sizeof unknown_type, &streams));
+  const uint8_t cut_short[] = {static_cast<uint8_t>(RecordType::kAlloc), 0x80};
+  EXPECT_FALSE(RecordTransposer::Transpose(cut_short, sizeof cut_short, &streams));
+}
+
+// The fuzzer starts from these: they must be in the current format, whole
+// (every record type) and cut short. make_seed_corpus.cc rewrites them.
+TEST(FuzzSeedCorpusTest, SeedsAreInTheCurrentFormat) {
+  const std::string corpus = std::string(ARENATRACE_SOURCE_DIR) + "/tests/fuzz/corpus/";
+  std::string error;
+  std::unique_ptr<TraceReader> whole = TraceReader::Open(corpus + "small.atrace", &error);
+  ASSERT_NE(whole, nullptr) << error << " (rewrite the seeds: tests/fuzz/make_seed_corpus.cc)";
+  std::set<int> types;
+  auto collect = [&](const auto& record) {
+    types.insert(static_cast<int>(std::decay_t<decltype(record)>::kType));
+  };
+  EXPECT_EQ(whole->ReadRecords(collect), ChunkStatus::kEnd) << whole->problem();
+  EXPECT_EQ(types.size(), static_cast<size_t>(RecordType::kExec));  // every type, 1..23
+  std::unique_ptr<TraceReader> cut = TraceReader::Open(corpus + "cut.atrace", &error);
+  ASSERT_NE(cut, nullptr) << error;
+  auto ignore = [](const auto&) {};
+  EXPECT_EQ(cut->ReadRecords(ignore), ChunkStatus::kCutShort);
 }
 
 }  // namespace

@@ -1,0 +1,124 @@
+// Writes the fuzzer's seed corpus: small.atrace, a whole trace with one record
+// of every type in two chunks, and cut.atrace, the same cut inside its second
+// chunk. Run after any change to the trace format:
+//   cmake --build build --target make_fuzz_seed_corpus
+//   build/bin/make_fuzz_seed_corpus tests/fuzz/corpus
+// (the unit test FuzzSeedCorpusTest fails while the seeds are stale).
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "core/trace/chunk_streams.h"
+#include "core/trace/chunk_writer.h"
+#include "core/trace/record_codec.h"
+
+namespace arenatrace::trace {
+namespace {
+
+void PutEveryRecord(RecordEncoder& encoder, uint64_t micros) {
+  ThreadStart start{0, 42, "MainThread"};
+  ThreadName name{0, "main"};
+  Time time{micros};
+  Code code{1, "f", "app.py", 3};
+  Frame frame{1, 1, 4};
+  Stack stack{1, 0, 1};
+  encoder.Put(start);
+  encoder.Put(name);
+  encoder.Put(time);
+  encoder.Put(code);
+  encoder.Put(frame);
+  encoder.Put(stack);
+  for (uint64_t i = 0; i < 4; ++i) {
+    Alloc alloc{Domain::kObj, 0x7f0000001000 + 32 * i, 24, 1};
+    encoder.Put(alloc);
+  }
+  Free free{Domain::kObj, 0x7f0000001000, 2};
+  Realloc realloc{Domain::kMem, 0x7f0000002000, 0x7f0000003000, 900, 1};
+  AllocWeighted weighted{Domain::kRaw, 0x7f0000004000, 100, 1, 4096};
+  Rss rss{1 << 20};
+  GcStart gc_start{0};
+  GcStop gc_stop{0, 3, 0};
+  Mark mark{"m"};
+  SnapshotRequest snapshot{"s"};
+  Pause pause;
+  Resume resume;
+  Fork fork{43};
+  Lost lost{1, "x"};
+  ThreadSwitch thread_switch{0};
+  encoder.Put(free);
+  encoder.Put(realloc);
+  encoder.Put(weighted);
+  encoder.Put(rss);
+  encoder.Put(gc_start);
+  encoder.Put(gc_stop);
+  encoder.Put(mark);
+  encoder.Put(snapshot);
+  encoder.Put(pause);
+  encoder.Put(resume);
+  encoder.Put(fork);
+  encoder.Put(lost);
+  encoder.Put(thread_switch);
+}
+
+bool WriteRecords(ChunkWriter& writer, const ByteBuffer& rows) {
+  ChunkStreams streams;
+  ByteBuffer payload;
+  return RecordTransposer::Transpose(rows.data(), rows.size(), &streams) &&
+         (streams.Join(&payload), true) &&
+         writer.WriteChunk(ChunkKind::kRecords, payload.data(), payload.size());
+}
+
+bool WriteSeed(const std::string& path, bool cut) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  ChunkWriter writer(fd, 3);
+  ByteBuffer rows;
+  RecordEncoder encoder(&rows);
+  Header header;
+  header.pid = 42;
+  header.ppid = 1;
+  header.argv = {"python3", "app.py"};
+  header.python_version = "3.12.1";
+  header.allocator = "arenatrace";
+  header.time_resolution_micros = 1000;
+  encoder.PutHeader(header);
+  if (!writer.WriteFileHeader() ||
+      !writer.WriteChunk(ChunkKind::kHeader, rows.data(), rows.size())) {
+    return false;
+  }
+  rows.clear();
+  encoder.StartChunk();
+  PutEveryRecord(encoder, 1000);
+  if (!WriteRecords(writer, rows)) return false;
+  const off_t second_chunk = lseek(fd, 0, SEEK_CUR);
+  rows.clear();
+  encoder.StartChunk();
+  PutEveryRecord(encoder, 2000);
+  Finalizing finalizing;
+  Exec exec{"/bin/true"};
+  End end;
+  encoder.Put(finalizing);
+  encoder.Put(exec);
+  encoder.Put(end);
+  if (!WriteRecords(writer, rows)) return false;
+  return !cut || ftruncate(fd, second_chunk + 40) == 0;
+}
+
+}  // namespace
+}  // namespace arenatrace::trace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: %s CORPUS_DIRECTORY\n", argv[0]);
+    return 2;
+  }
+  const std::string directory = argv[1];
+  if (!arenatrace::trace::WriteSeed(directory + "/small.atrace", false) ||
+      !arenatrace::trace::WriteSeed(directory + "/cut.atrace", true)) {
+    perror("make_fuzz_seed_corpus");
+    return 1;
+  }
+  return 0;
+}
