@@ -5,7 +5,7 @@
 // `records` holds every record's tag and fields except the Address fields,
 // which are in `addresses`, both in record order. Kept apart, each stream is
 // far more regular than their interleaving, and zstd compresses a trace about
-// a quarter smaller (object churn on 3.10: 1.10 -> 0.80 bytes per event; a
+// a quarter smaller (object churn on 3.10: 1.13 -> 0.82 bytes per event; a
 // third stream for stack ids gained nothing more).
 #ifndef ARENATRACE_CORE_TRACE_CHUNK_STREAMS_H_
 #define ARENATRACE_CORE_TRACE_CHUNK_STREAMS_H_
@@ -24,18 +24,9 @@ struct ChunkStreams {
   ByteBuffer addresses;
 
   size_t size() const { return records.size() + addresses.size(); }
-  bool empty() const { return size() == 0; }
   void clear() {
     records.clear();
     addresses.clear();
-  }
-  void swap(ChunkStreams& other) {
-    records.swap(other.records);
-    addresses.swap(other.addresses);
-  }
-  void reserve(size_t capacity) {
-    records.reserve(capacity);
-    addresses.reserve(capacity);
   }
 
   // The chunk payload, in `out` (cleared first).

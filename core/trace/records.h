@@ -86,7 +86,7 @@ struct Alloc {
   uint64_t size;
   uint32_t stack;
   template <class V>
-  void Fields(V& v) {  // in this order also in RecordTransposer's fast path
+  void Fields(V& v) {
     v.Varint(size);
     v.Address(address, AllocStream(domain, size));
     v.StackRef(stack);
@@ -121,7 +121,7 @@ struct Free {
   uint64_t address;
   uint64_t size_class = 0;
   template <class V>
-  void Fields(V& v) {  // in this order also in RecordTransposer's fast path
+  void Fields(V& v) {
     v.Varint(size_class);
     v.Address(address, FreeStream(domain, size_class));
   }

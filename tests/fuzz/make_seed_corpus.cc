@@ -64,10 +64,10 @@ void PutEveryRecord(RecordEncoder& encoder, uint64_t micros) {
 
 bool WriteRecords(ChunkWriter& writer, const ByteBuffer& rows) {
   ChunkStreams streams;
+  if (!RecordTransposer::Transpose(rows.data(), rows.size(), &streams)) return false;
   ByteBuffer payload;
-  return RecordTransposer::Transpose(rows.data(), rows.size(), &streams) &&
-         (streams.Join(&payload), true) &&
-         writer.WriteChunk(ChunkKind::kRecords, payload.data(), payload.size());
+  streams.Join(&payload);
+  return writer.WriteChunk(ChunkKind::kRecords, payload.data(), payload.size());
 }
 
 bool WriteSeed(const std::string& path, bool cut) {
