@@ -1,35 +1,79 @@
 // The `arenatrace` command: one subcommand per job.
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
+#include "analyzer/cli/commands.h"
 #include "analyzer/cli/run_command.h"
-#include "analyzer/cli/trace_commands.h"
+#include "core/trace/file_format.h"
+
+#ifndef ARENATRACE_VERSION
+#define ARENATRACE_VERSION "unknown"
+#endif
 
 namespace {
 
-constexpr char kUsage[] =
-    "usage: arenatrace <command> [options]\n"
-    "\n"
-    "commands:\n"
-    "  run       run a program; its Python processes use arenatrace's allocator and are recorded\n"
-    "  summary   what a trace holds: totals, peaks per domain, threads, GC, top allocation sites\n"
-    "  dump      every record of a trace, one per line\n"
-    "\n"
-    "'arenatrace <command> --help' describes a command.\n";
+struct Subcommand {
+  const char* name;
+  int (*run)(const std::vector<std::string>&);
+  const char* what;
+};
+
+constexpr Subcommand kSubcommands[] = {
+    {"run", arenatrace::cli::RunCommand,
+     "run a program; its Python processes use arenatrace's allocator and are recorded"},
+    {"summary", arenatrace::cli::SummaryCommand,
+     "what a trace holds: totals, peaks, GC, top sites, the run's processes"},
+    {"peak", arenatrace::cli::PeakCommand, "which stacks owned the heap at its high-water mark"},
+    {"leaks", arenatrace::cli::LeaksCommand,
+     "what the program left alive, one verdict per site, with the evidence"},
+    {"temporary", arenatrace::cli::TemporaryCommand, "allocations freed almost at once, by site"},
+    {"allocated", arenatrace::cli::AllocatedCommand, "everything allocated, by site"},
+    {"generations", arenatrace::cli::GenerationsCommand,
+     "what each phase between marks left behind; the GC per generation"},
+    {"timeline", arenatrace::cli::TimelineCommand,
+     "the heap by domain, RSS, GC and marks over time"},
+    {"fragmentation", arenatrace::cli::FragmentationCommand,
+     "pools and arenas held by few blocks, and the sites that pin them"},
+    {"diff", arenatrace::cli::DiffCommand,
+     "per-site differences between two traces, or two windows of one"},
+    {"export", arenatrace::cli::ExportCommand,
+     "a stack analysis as folded stacks, pprof or speedscope"},
+    {"dump", arenatrace::cli::DumpCommand, "every record of a trace, one per line"},
+};
+
+void PrintUsage(FILE* out) {
+  fputs("usage: arenatrace <command> [options]\n\ncommands:\n", out);
+  for (const Subcommand& c : kSubcommands) fprintf(out, "  %-14s %s\n", c.name, c.what);
+  fputs(
+      "\n'arenatrace <command> --help' describes a command; 'arenatrace --version' says which "
+      "arenatrace this is.\n",
+      out);
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || std::string(argv[1]) == "-h" || std::string(argv[1]) == "--help") {
-    fputs(kUsage, argc < 2 ? stderr : stdout);
-    return argc < 2 ? 2 : 0;
+  if (argc < 2) {
+    PrintUsage(stderr);
+    return 2;
   }
   const std::string command = argv[1];
+  if (command == "-h" || command == "--help" || command == "help") {
+    PrintUsage(stdout);
+    return 0;
+  }
+  if (command == "--version" || command == "version") {
+    printf("arenatrace %s (trace format %u)\n", ARENATRACE_VERSION,
+           arenatrace::trace::kFormatVersion);
+    return 0;
+  }
   const std::vector<std::string> args(argv + 2, argv + argc);
-  if (command == "run") return arenatrace::cli::RunCommand(args);
-  if (command == "summary") return arenatrace::cli::SummaryCommand(args);
-  if (command == "dump") return arenatrace::cli::DumpCommand(args);
-  fprintf(stderr, "arenatrace: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+  for (const Subcommand& c : kSubcommands) {
+    if (command == c.name) return c.run(args);
+  }
+  fprintf(stderr, "arenatrace: unknown command '%s'\n\n", command.c_str());
+  PrintUsage(stderr);
   return 2;
 }

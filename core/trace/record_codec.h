@@ -226,8 +226,17 @@ class RecordDecoder {
 
   // Calls `handler(record)` for each record, with the record's type from
   // records.h. Returns false at the first malformed record; error() says why.
+  // A handler may return bool: false rejects the record (it is impossible in
+  // a well-formed trace, e.g. it refers to an undefined stack), and decoding
+  // stops with the reason the handler gave through Reject().
   template <class Handler>
   bool Decode(Handler&& handler);
+
+  // For a handler that returns false: why it rejected the record.
+  void Reject(const std::string& why) {
+    if (ok_) error_ = why;
+    ok_ = false;
+  }
 
   bool GetHeader(Header* header) {
     header->Fields(*this);
@@ -299,7 +308,12 @@ class RecordDecoder {
       record.domain = static_cast<Domain>(domain);
     }
     record.Fields(*this);
-    if (ok_) handler(record);
+    if (!ok_) return false;
+    if constexpr (std::is_same_v<decltype(handler(record)), bool>) {
+      if (!handler(record) && ok_) Fail("a record the reader refused");
+    } else {
+      handler(record);
+    }
     return ok_;
   }
 

@@ -43,10 +43,20 @@ std::string DescribeStart(const uint8_t* bytes, size_t size) {
   return absl::StrCat("it starts with '", shown, "'");
 }
 
+const char* DescribeFileType(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a pipe (FIFO)";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  return "not a file";
+}
+
 }  // namespace
 
 std::unique_ptr<TraceReader> TraceReader::Open(const std::string& path, std::string* error) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     *error = absl::StrCat(path, ": cannot open: ", strerror(errno));
     return nullptr;
@@ -54,9 +64,11 @@ std::unique_ptr<TraceReader> TraceReader::Open(const std::string& path, std::str
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     close(fd);
-    *error = absl::StrCat(path, ": not a regular file, so not an arenatrace trace");
+    *error = absl::StrCat(path, ": ", DescribeFileType(st.st_mode),
+                          ", not a regular file, so not an arenatrace trace");
     return nullptr;
   }
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   std::unique_ptr<TraceReader> reader(new TraceReader(fd, static_cast<uint64_t>(st.st_size)));
   uint8_t file_header[kFileHeaderSize];
   const size_t got = ReadAt(fd, 0, file_header, sizeof file_header);
@@ -159,6 +171,7 @@ ChunkStatus TraceReader::ReadChunk(std::vector<uint8_t>* content, bool* is_heade
     }
   }
   *is_header = header.kind == ChunkKind::kHeader;
+  chunk_offset_ = offset_;
   offset_ += sizeof header + header.stored_size;
   ++chunks_read_;
   return ChunkStatus::kChunk;

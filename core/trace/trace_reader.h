@@ -40,8 +40,8 @@ class TraceReader {
     while ((status = NextChunk(&content)) == ChunkStatus::kChunk) {
       RecordDecoder decoder(content.data(), content.size());
       if (!decoder.Decode(handler)) {
-        problem_ =
-            "a damaged record in chunk " + std::to_string(chunks_read_) + ": " + decoder.error();
+        problem_ = "a damaged record in the chunk at offset " + std::to_string(chunk_offset_) +
+                   ": " + decoder.error();
         return ChunkStatus::kDamaged;
       }
     }
@@ -50,6 +50,11 @@ class TraceReader {
   // Why reading stopped, for kCutShort and kDamaged.
   const std::string& problem() const { return problem_; }
   uint64_t chunks_read() const { return chunks_read_; }
+  // Where the chunk NextChunk returned last starts in the file.
+  uint64_t chunk_offset() const { return chunk_offset_; }
+  // For a caller that decodes chunks itself and stops at a record it cannot
+  // accept: reading ends there, as damaged, for `why`.
+  void StopAtDamage(const std::string& why) { problem_ = why; }
   uint64_t file_size() const { return file_size_; }
 
  private:
@@ -59,6 +64,7 @@ class TraceReader {
   int fd_;
   uint64_t file_size_;
   uint64_t offset_ = 0;
+  uint64_t chunk_offset_ = 0;
   uint64_t chunks_read_ = 0;
   Header header_;
   std::string problem_;

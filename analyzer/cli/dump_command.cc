@@ -1,29 +1,20 @@
-#include "analyzer/cli/trace_commands.h"
-
+// `arenatrace dump`: every record of one trace, one per line.
 #include <cstdio>
 #include <type_traits>
 
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "analyzer/replay/trace_model.h"
-#include "analyzer/reports/summary.h"
-#include "core/trace/record_codec.h"
+#include "analyzer/cli/commands.h"
+#include "analyzer/cli/common.h"
+#include "analyzer/model/text.h"
 #include "core/trace/trace_reader.h"
 
 namespace arenatrace::cli {
 namespace {
 
-constexpr int kIncompleteTrace = 3;
+using analyzer::Printable;
 
-int Usage(const char* command, const std::string& message, const char* usage) {
-  fprintf(stderr, "arenatrace %s: %s\n\nusage: %s\n", command, message.c_str(), usage);
-  return 2;
-}
-
-// One line per record, for `dump`.
 class RecordPrinter {
  public:
   explicit RecordPrinter(FILE* out) : out_(out) {}
@@ -50,15 +41,17 @@ class RecordPrinter {
       line = absl::StrFormat("realloc %s %#x -> %#x %d stack=%d", trace::DomainName(r.domain),
                              r.old_address, r.address, r.size, r.stack);
     } else if constexpr (std::is_same_v<T, trace::Code>) {
-      line = absl::StrFormat("code %d %s %s:%d", r.id, r.qualified_name, r.file, r.first_line);
+      line = absl::StrFormat("code %d %s %s:%d", r.id, Printable(r.qualified_name),
+                             Printable(r.file), r.first_line);
     } else if constexpr (std::is_same_v<T, trace::Frame>) {
       line = absl::StrFormat("frame %d code=%d line=%d", r.id, r.code, r.line);
     } else if constexpr (std::is_same_v<T, trace::Stack>) {
       line = absl::StrFormat("stack %d parent=%d frame=%d", r.id, r.parent, r.frame);
     } else if constexpr (std::is_same_v<T, trace::ThreadStart>) {
-      line = absl::StrFormat("thread-start %d tid=%d name=%s", r.thread, r.native_id, r.name);
+      line = absl::StrFormat("thread-start %d tid=%d name=%s", r.thread, r.native_id,
+                             Printable(r.name));
     } else if constexpr (std::is_same_v<T, trace::ThreadName>) {
-      line = absl::StrFormat("thread-name %d %s", r.thread, r.name);
+      line = absl::StrFormat("thread-name %d %s", r.thread, Printable(r.name));
     } else if constexpr (std::is_same_v<T, trace::Rss>) {
       line = absl::StrFormat("rss %d", r.bytes);
     } else if constexpr (std::is_same_v<T, trace::GcStart>) {
@@ -67,9 +60,9 @@ class RecordPrinter {
       line = absl::StrFormat("gc-stop generation=%d collected=%d uncollectable=%d", r.generation,
                              r.collected, r.uncollectable);
     } else if constexpr (std::is_same_v<T, trace::Mark>) {
-      line = absl::StrCat("mark ", r.label);
+      line = absl::StrCat("mark ", Printable(r.label));
     } else if constexpr (std::is_same_v<T, trace::SnapshotRequest>) {
-      line = absl::StrCat("snapshot-request ", r.label);
+      line = absl::StrCat("snapshot-request ", Printable(r.label));
     } else if constexpr (std::is_same_v<T, trace::Finalizing>) {
       line = "finalizing";
     } else if constexpr (std::is_same_v<T, trace::Fork>) {
@@ -79,11 +72,11 @@ class RecordPrinter {
     } else if constexpr (std::is_same_v<T, trace::Resume>) {
       line = "resume";
     } else if constexpr (std::is_same_v<T, trace::Exec>) {
-      line = absl::StrCat("exec ", r.path);
+      line = absl::StrCat("exec ", Printable(r.path));
     } else if constexpr (std::is_same_v<T, trace::End>) {
       line = "end";
     } else if constexpr (std::is_same_v<T, trace::Lost>) {
-      line = absl::StrFormat("lost %d (%s)", r.events, r.reason);
+      line = absl::StrFormat("lost %d (%s)", r.events, Printable(r.reason));
     }
     absl::FPrintF(out_, "%10.3fms t%d %s\n", now_ / 1000.0, thread_, line);
   }
@@ -96,69 +89,29 @@ class RecordPrinter {
 
 }  // namespace
 
-int SummaryCommand(const std::vector<std::string>& args) {
-  constexpr char kUsage[] = "arenatrace summary [--json] [--top N] <trace>";
-  bool json = false;
-  int top = 10;
-  std::string path;
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--json") {
-      json = true;
-    } else if (args[i] == "--top" && i + 1 < args.size()) {
-      if (!absl::SimpleAtoi(args[++i], &top) || top < 0) {
-        return Usage("summary", "--top takes a number", kUsage);
-      }
-    } else if (absl::StartsWith(args[i], "-")) {
-      return Usage("summary", absl::StrCat("unknown option '", args[i], "'"), kUsage);
-    } else if (path.empty()) {
-      path = args[i];
-    } else {
-      return Usage("summary", "one trace at a time", kUsage);
-    }
-  }
-  if (path.empty()) return Usage("summary", "which trace?", kUsage);
-  analyzer::TraceModel model;
-  std::string error;
-  if (!analyzer::ReplayTrace(path, &model, &error)) {
-    fprintf(stderr, "arenatrace: %s\n", error.c_str());
-    return 1;
-  }
-  const std::string report =
-      json ? analyzer::SummaryJson(path, model, top) : analyzer::SummaryText(path, model, top);
-  fputs(report.c_str(), stdout);
-  if (!model.Complete()) {
-    fprintf(stderr,
-            "arenatrace: %s: the trace is incomplete (%s); shown up to its last intact chunk\n",
-            path.c_str(),
-            model.problem.empty() ? "the process ended without closing it" : model.problem.c_str());
-    return kIncompleteTrace;
-  }
-  return 0;
-}
-
 int DumpCommand(const std::vector<std::string>& args) {
-  constexpr char kUsage[] = "arenatrace dump <trace>";
-  if (args.size() != 1 || absl::StartsWith(args[0], "-")) {
-    return Usage("dump", args.empty() ? "which trace?" : "one trace, no options", kUsage);
-  }
+  CLI::App app("Every record of one trace, one per line: time (ms), thread, record.",
+               "arenatrace dump");
+  CommonOptions options;
+  app.add_option("trace", options.trace, "the trace")->required();
+  if (const int status = Parse(app, args); status >= 0) return status;
   std::string error;
-  std::unique_ptr<trace::TraceReader> reader = trace::TraceReader::Open(args[0], &error);
-  if (!reader) {
-    fprintf(stderr, "arenatrace: %s\n", error.c_str());
-    return 1;
-  }
+  std::unique_ptr<trace::TraceReader> reader = trace::TraceReader::Open(options.trace, &error);
+  if (!reader) return Fail("arenatrace", error, kUnreadable);
   const trace::Header& h = reader->header();
   printf("header pid=%lu ppid=%lu python=%s allocator=%s argv=[%s]\n",
          static_cast<unsigned long>(h.pid), static_cast<unsigned long>(h.ppid),
-         h.python_version.c_str(), h.allocator.c_str(), absl::StrJoin(h.argv, " ").c_str());
+         Printable(h.python_version).c_str(), Printable(h.allocator).c_str(),
+         Printable(absl::StrJoin(h.argv, " ")).c_str());
   RecordPrinter printer(stdout);
   const trace::ChunkStatus status = reader->ReadRecords(printer);
   if (status != trace::ChunkStatus::kEnd) {
-    fprintf(stderr, "arenatrace: %s: %s; shown up to there\n", args[0].c_str(),
-            reader->problem().c_str());
-    return kIncompleteTrace;
+    fflush(stdout);
+    fprintf(stderr, "arenatrace: %s: %s; shown up to there\n", Printable(options.trace).c_str(),
+            Printable(reader->problem()).c_str());
+    return kIncomplete;
   }
-  return 0;
+  return kOk;
 }
 
 }  // namespace arenatrace::cli

@@ -1,0 +1,270 @@
+#include "analyzer/render/json_report.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace arenatrace::analyzer {
+
+using nlohmann::json;
+
+std::string JsonText(const json& value) {
+  return value.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+json FrameJson(const ProfileFrame& frame) {
+  return {{"function", frame.function}, {"file", frame.file}, {"line", frame.line}};
+}
+
+json AmountJson(const Amount& amount) { return {{"bytes", amount.bytes}, {"count", amount.count}}; }
+
+namespace {
+
+json ValuesJson(const ProfileValues& v) {
+  return {{"bytes", v.bytes},
+          {"count", v.count},
+          {"alloc_bytes", v.alloc_bytes},
+          {"alloc_count", v.alloc_count}};
+}
+
+json StackJson(const StackProfile& profile, uint32_t node) {
+  json frames = json::array();
+  for (uint32_t frame : profile.FramesOf(node))
+    frames.push_back(FrameJson(profile.frames()[frame]));
+  return frames;
+}
+
+bool BelowShare(int64_t value, int64_t total, double min_share) {
+  return min_share > 0 && std::llabs(value) < min_share * static_cast<double>(std::llabs(total));
+}
+
+json SiteAmountsJson(const std::vector<SiteAmount>& sites) {
+  json rows = json::array();
+  for (const SiteAmount& s : sites) {
+    json row = FrameJson(s.site);
+    row["bytes"] = s.amount.bytes;
+    row["count"] = s.amount.count;
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+}  // namespace
+
+json ProfileJson(const StackProfile& profile, const ListLimits& limits) {
+  const ProfileValues total = profile.Total();
+  json sites = json::array();
+  for (const SiteValues& site : BySite(profile)) {
+    if (sites.size() >= limits.top) break;
+    if (BelowShare(site.values.bytes, total.bytes, limits.min_share)) break;
+    json row = FrameJson(profile.frames()[site.frame]);
+    row.update(ValuesJson(site.values));
+    row["share"] = total.bytes ? static_cast<double>(site.values.bytes) / total.bytes : 0.0;
+    row["stack"] = StackJson(profile, site.top_node);
+    sites.push_back(row);
+  }
+  std::vector<uint32_t> nodes;
+  for (uint32_t i = 1; i < profile.nodes().size(); ++i) {
+    if (!profile.nodes()[i].self.empty()) nodes.push_back(i);
+  }
+  std::sort(nodes.begin(), nodes.end(), [&](uint32_t a, uint32_t b) {
+    const int64_t ab = std::llabs(profile.nodes()[a].self.bytes);
+    const int64_t bb = std::llabs(profile.nodes()[b].self.bytes);
+    return ab != bb ? ab > bb : a < b;
+  });
+  json stacks = json::array();
+  for (uint32_t node : nodes) {
+    if (stacks.size() >= limits.top) break;
+    const ProfileValues& self = profile.nodes()[node].self;
+    if (BelowShare(self.bytes, total.bytes, limits.min_share)) break;
+    json row = ValuesJson(self);
+    row["frames"] = StackJson(profile, node);
+    stacks.push_back(row);
+  }
+  return {{"measure", profile.measure},
+          {"total", ValuesJson(total)},
+          {"sites", sites},
+          {"stacks", stacks}};
+}
+
+json ProcessJson(const TraceFile& trace, const ReplayState* state) {
+  json process = {{"trace", trace.path},
+                  {"pid", trace.header.pid},
+                  {"ppid", trace.header.ppid},
+                  {"argv", trace.header.argv},
+                  {"python_version", trace.header.python_version},
+                  {"allocator", trace.header.allocator},
+                  {"exec_image", trace.exec_image},
+                  {"depth", trace.depth}};
+  if (state != nullptr) {
+    process["status"] = state->StatusName();
+    process["problem"] = state->stop == trace::ChunkStatus::kEnd && !state->ended
+                             ? "the process ended without closing its trace (killed?)"
+                             : state->problem;
+    process["duration_micros"] = state->now;
+  }
+  return process;
+}
+
+json PeakJson(const PeakResult& peak, const ListLimits& limits) {
+  return {{"peak_bytes", peak.peak_bytes},
+          {"peak_blocks", peak.peak_blocks},
+          {"peak_micros", peak.peak_micros},
+          {"end_bytes", peak.end_bytes},
+          {"peak_rss_bytes", peak.peak_rss},
+          {"peak_rss_micros", peak.peak_rss_micros},
+          {"heap_at_peak_rss_bytes", peak.heap_at_peak_rss},
+          {"profile", ProfileJson(peak.profile, limits)}};
+}
+
+json LeaksJson(const LeaksResult& leaks, const ListLimits& limits) {
+  json verdicts = json::array();
+  for (const LeakVerdict& v : leaks.verdicts) {
+    if (verdicts.size() >= limits.top) break;
+    if (v.kind != LeakKind::kLeak &&
+        BelowShare(v.live.bytes, leaks.program_live.bytes, limits.min_share)) {
+      continue;
+    }
+    json row = {{"verdict", LeakKindName(v.kind)},
+                {"confidence", v.confidence},
+                {"growth", v.growth},
+                {"site", FrameJson(v.site)},
+                {"stack", StackJson(leaks.profile, v.top_node)},
+                {"live", AmountJson(v.live)},
+                {"freed_at_exit", AmountJson(v.freed_at_exit)},
+                {"allocated", AmountJson(v.allocated)},
+                {"exit", v.ExitState()},
+                {"first_micros", v.first_micros},
+                {"series", {{"micros", v.series_micros}, {"bytes", v.series_bytes}}},
+                {"at_marks", v.at_marks}};
+    if (v.pid) row["pid"] = v.pid;
+    verdicts.push_back(row);
+  }
+  json startup = json::array();
+  for (const auto& [site, amount] : leaks.startup_sites) {
+    json row = FrameJson(site);
+    row.update(AmountJson(amount));
+    startup.push_back(row);
+  }
+  return {{"finalizing_seen", leaks.finalizing_seen},
+          {"exit_known", leaks.exit_known},
+          {"program_end_micros", leaks.program_end_micros},
+          {"program_live", AmountJson(leaks.program_live)},
+          {"startup_live", AmountJson(leaks.startup_live)},
+          {"startup_sites", startup},
+          {"teardown_allocated", AmountJson(leaks.teardown_allocated)},
+          {"marks", leaks.mark_labels},
+          {"verdicts", verdicts},
+          {"profile", ProfileJson(leaks.profile, limits)}};
+}
+
+json GenerationsJson(const GenerationsResult& g) {
+  json checkpoints = json::array();
+  for (const auto& c : g.checkpoints) {
+    checkpoints.push_back({{"label", c.label}, {"micros", c.micros}});
+  }
+  json phases = json::array();
+  for (const auto& p : g.phases) {
+    json survivors = json::array();
+    for (size_t i = 0; i < p.survivors.size(); ++i) {
+      survivors.push_back({{"checkpoint", p.first_checkpoint + i},
+                           {"alive", AmountJson(p.alive[i])},
+                           {"sites", SiteAmountsJson(p.survivors[i])}});
+    }
+    phases.push_back({{"label", p.label},
+                      {"from_micros", p.from_micros},
+                      {"to_micros", p.to_micros},
+                      {"allocated", AmountJson(p.allocated)},
+                      {"allocated_sites", SiteAmountsJson(p.allocated_sites)},
+                      {"survivors", survivors}});
+  }
+  return {{"checkpoints", checkpoints}, {"phases", phases}};
+}
+
+json GcJson(const GcResult& gc, const ListLimits& limits) {
+  json generations = json::array();
+  for (size_t i = 0; i < gc.generations.size(); ++i) {
+    const GcGeneration& g = gc.generations[i];
+    generations.push_back({{"generation", i},
+                           {"collections", g.collections},
+                           {"micros", g.micros},
+                           {"collected", g.collected},
+                           {"uncollectable", g.uncollectable},
+                           {"freed", AmountJson(g.freed)}});
+  }
+  return {{"generations", generations}, {"freed", ProfileJson(gc.freed, limits)}};
+}
+
+json TimelineJson(const TimelineResult& timeline, size_t points) {
+  json micros = json::array(), heap_min = json::array(), heap_max = json::array(),
+       rss = json::array();
+  json domains = {{"raw", json::array()}, {"mem", json::array()}, {"obj", json::array()}};
+  for (const TimelinePoint& p : Reduce(timeline, points)) {
+    micros.push_back(p.micros);
+    heap_min.push_back(p.heap_min);
+    heap_max.push_back(p.heap_max);
+    rss.push_back(p.rss_max);
+    for (unsigned d = 0; d < trace::kNumDomains; ++d) {
+      domains[trace::DomainName(static_cast<trace::Domain>(d))].push_back(p.domain_max[d]);
+    }
+  }
+  json events = json::array();
+  for (const TimelineEvent& e : timeline.events) {
+    json event = {{"kind", TimelineEventKindName(e.kind)}, {"micros", e.micros}};
+    if (e.kind == TimelineEvent::Kind::kGc) {
+      event["duration_micros"] = e.duration_micros;
+      event["generation"] = e.generation;
+      event["collected"] = e.collected;
+    } else if (!e.label.empty()) {
+      event["label"] = e.label;
+    }
+    events.push_back(event);
+  }
+  return {{"duration_micros", timeline.duration_micros},
+          {"micros", micros},
+          {"heap_min", heap_min},
+          {"heap_max", heap_max},
+          {"domains_max", domains},
+          {"rss_max", rss},
+          {"events", events}};
+}
+
+namespace {
+json UsageJson(const PoolUsage& u) {
+  return {{"micros", u.micros},
+          {"small_blocks", u.small_blocks},
+          {"small_bytes", u.small_bytes},
+          {"pools", u.pools},
+          {"arenas", u.arenas},
+          {"sparse_pools", u.sparse_pools},
+          {"pools_by_fill", u.pools_by_fill}};
+}
+}  // namespace
+
+json FragmentationJson(const FragmentationResult& f, const ListLimits& limits) {
+  json pinning = json::array();
+  for (const PinningSite& s : f.pinning) {
+    if (pinning.size() >= limits.top) break;
+    json row = FrameJson(s.site);
+    row["blocks"] = s.blocks;
+    row["bytes"] = s.bytes;
+    row["pinned_bytes"] = static_cast<uint64_t>(s.pinned_bytes);
+    row["sparse_pools"] = s.pools;
+    pinning.push_back(row);
+  }
+  json result = {{"meaningful", f.meaningful},
+                 {"allocator", f.layout.allocator},
+                 {"pool_bytes", uint64_t{1} << f.layout.pool_shift},
+                 {"arena_bytes", uint64_t{1} << f.layout.arena_shift},
+                 {"arenas_aligned", f.layout.arenas_aligned},
+                 {"returns_free_pools", f.layout.returns_free_pools},
+                 {"at_peak", UsageJson(f.at_peak)},
+                 {"most_pools", UsageJson(f.most_pools)},
+                 {"at_end", UsageJson(f.at_end)},
+                 {"sparse_pool_bytes_unused", f.sparse_pool_bytes_unused},
+                 {"sparse_arenas", f.sparse_arenas},
+                 {"pinning", pinning}};
+  if (!f.meaningful) result["why_not"] = f.why_not;
+  return result;
+}
+
+}  // namespace arenatrace::analyzer
