@@ -95,8 +95,18 @@ void FragmentationAnalysis::OnRelease(uint64_t address, const Block& block, Rele
   }
 }
 
+void FragmentationAnalysis::OnFinalizing() { Snapshot(); }
+
 void FragmentationAnalysis::OnEnd() {
   if (peak_pending_) CommitPeak();
+  Snapshot();
+}
+
+// At the program's end: finalisation frees nearly everything afterwards, so
+// what pins memory is judged before it.
+void FragmentationAnalysis::Snapshot() {
+  if (snapshot_taken_) return;
+  snapshot_taken_ = true;
   now_.micros = state().now;
   result_.at_end = now_;
   if (sampled_) return;

@@ -63,10 +63,12 @@ struct FragmentationResult {
   PoolLayout layout;
   PoolUsage at_peak;     // at the selected heap's peak
   PoolUsage most_pools;  // when the most pools were held
+  // At the program's end (finalisation then frees nearly everything), or
+  // the trace's when the process did not finalise.
   PoolUsage at_end;
-  uint64_t sparse_pool_bytes_unused = 0;  // at the end
-  std::vector<PinningSite> pinning;       // at the end, most pinned first
-  uint64_t sparse_arenas = 0;             // at the end, under pymalloc
+  uint64_t sparse_pool_bytes_unused = 0;
+  std::vector<PinningSite> pinning;  // most pinned first
+  uint64_t sparse_arenas = 0;        // under pymalloc
 };
 
 class FragmentationAnalysis : public ReplayObserver {
@@ -74,6 +76,7 @@ class FragmentationAnalysis : public ReplayObserver {
   void Begin(const ReplayState& state) override;
   void OnAlloc(uint64_t address, const Block& block) override;
   void OnRelease(uint64_t address, const Block& block, Release why) override;
+  void OnFinalizing() override;
   void OnEnd() override;
 
   FragmentationResult& result() { return result_; }
@@ -93,6 +96,8 @@ class FragmentationAnalysis : public ReplayObserver {
     return std::min<unsigned>(9, static_cast<unsigned>(uint64_t{bytes} * 10 >> layout_.pool_shift));
   }
   void CommitPeak();
+  void Snapshot();
+  bool snapshot_taken_ = false;
 
   PoolLayout layout_;
   bool sampled_ = false;

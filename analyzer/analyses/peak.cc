@@ -9,7 +9,8 @@ void PeakAnalysis::OnTime(uint64_t micros) {
 }
 
 void PeakAnalysis::OnAlloc(uint64_t, const Block& block) {
-  const bool new_peak = in_window_ && heap_ + block.size > peak_.peak_bytes;
+  const bool in_window = in_window_ && block.seq > after_seq_ && block.seq <= to_seq_;
+  const bool new_peak = in_window && heap_ + block.size > peak_.peak_bytes;
   // The pending maximum is final unless this allocation raises it.
   if (pending_ && !new_peak) CommitPeak();
   StackState& s = stacks_[block.stack];

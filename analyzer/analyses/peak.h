@@ -34,9 +34,11 @@ struct PeakResult {
 
 class PeakAnalysis : public ReplayObserver {
  public:
-  // Moments in [from, to) are candidates for the peak.
-  PeakAnalysis(uint64_t from_micros = 0, uint64_t to_micros = UINT64_MAX)
-      : from_(from_micros), to_(to_micros) {}
+  // Moments in [from, to), and after allocation `after_seq` up to `to_seq`,
+  // are candidates for the peak.
+  PeakAnalysis(uint64_t from_micros = 0, uint64_t to_micros = UINT64_MAX, uint64_t after_seq = 0,
+               uint64_t to_seq = UINT64_MAX)
+      : from_(from_micros), to_(to_micros), after_seq_(after_seq), to_seq_(to_seq) {}
 
   void OnAlloc(uint64_t address, const Block& block) override;
   void OnRelease(uint64_t address, const Block& block, Release why) override;
@@ -62,6 +64,8 @@ class PeakAnalysis : public ReplayObserver {
 
   uint64_t from_;
   uint64_t to_;
+  uint64_t after_seq_;
+  uint64_t to_seq_;
   bool in_window_ = true;
   PerStack<StackState> stacks_;
   std::vector<StackId> dirty_;

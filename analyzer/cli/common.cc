@@ -122,11 +122,20 @@ namespace {
 struct TraceIndex {
   std::vector<uint64_t> native_ids;
   std::vector<std::vector<std::string>> names;
-  std::vector<std::pair<uint64_t, std::string>> marks;
+  struct Mark {
+    uint64_t micros;
+    uint64_t seq;  // allocations before it, as the replay counts them
+    std::string label;
+  };
+  std::vector<Mark> marks;
   uint64_t now = 0;
+  uint64_t seq = 0;
   template <class R>
   void operator()(const R& r) {
-    if constexpr (std::is_same_v<R, trace::Time>) {
+    if constexpr (std::is_same_v<R, trace::Alloc> || std::is_same_v<R, trace::AllocWeighted> ||
+                  std::is_same_v<R, trace::Realloc>) {
+      ++seq;
+    } else if constexpr (std::is_same_v<R, trace::Time>) {
       now = std::max(now, r.micros);
     } else if constexpr (std::is_same_v<R, trace::ThreadStart>) {
       if (r.thread <= native_ids.size()) {  // the replay refuses any other
@@ -139,7 +148,7 @@ struct TraceIndex {
     } else if constexpr (std::is_same_v<R, trace::ThreadName>) {
       if (r.thread < names.size()) names[r.thread].push_back(r.name);
     } else if constexpr (std::is_same_v<R, trace::Mark>) {
-      marks.emplace_back(now, r.label);
+      marks.push_back({now, seq, r.label});
     }
   }
 };
@@ -151,20 +160,23 @@ bool ScanTrace(const std::string& path, TraceIndex* index, std::string* error) {
   return true;
 }
 
-// Seconds with an optional unit, or a mark; microseconds.
-bool ParseMoment(const std::string& text, const TraceIndex* index, uint64_t* micros,
+// Seconds with an optional unit, or a mark (then also its allocation
+// sequence number, in `seq`); microseconds.
+bool ParseMoment(const std::string& text, const TraceIndex* index, uint64_t* micros, uint64_t* seq,
                  std::string* error) {
   if (absl::StartsWith(text, "mark:")) {
     const std::string label = text.substr(5);
-    for (const auto& [at, mark_label] : index->marks) {
-      if (mark_label == label) {
-        *micros = at;
+    for (const TraceIndex::Mark& mark : index->marks) {
+      if (mark.label == label) {
+        *micros = mark.micros;
+        *seq = mark.seq;
         return true;
       }
     }
     size_t n = 0;
     if (absl::SimpleAtoi(label, &n) && n >= 1 && n <= index->marks.size()) {
-      *micros = index->marks[n - 1].first;
+      *micros = index->marks[n - 1].micros;
+      *seq = index->marks[n - 1].seq;
       return true;
     }
     *error = absl::StrCat("no mark '", label, "' in ", index->marks.size(), " marks");
@@ -202,13 +214,26 @@ bool ResolveSelection(const CommonOptions& options, const std::string& path,
       absl::StartsWith(options.from, "mark:") || absl::StartsWith(options.to, "mark:");
   TraceIndex index;
   if ((!options.threads.empty() || needs_marks) && !ScanTrace(path, &index, error)) return false;
-  if (!options.from.empty() && !ParseMoment(options.from, &index, &selection->from_micros, error)) {
+  // A mark cuts by allocation sequence, exactly; its time (at the clock's
+  // resolution) is not used then.
+  uint64_t from_seq = 0, to_seq = UINT64_MAX;
+  if (!options.from.empty() &&
+      !ParseMoment(options.from, &index, &selection->from_micros, &from_seq, error)) {
     return false;
   }
-  if (!options.to.empty() && !ParseMoment(options.to, &index, &selection->to_micros, error)) {
+  if (!options.to.empty() &&
+      !ParseMoment(options.to, &index, &selection->to_micros, &to_seq, error)) {
     return false;
   }
-  if (selection->from_micros >= selection->to_micros) {
+  if (absl::StartsWith(options.from, "mark:")) {
+    selection->after_seq = from_seq;
+    selection->from_micros = 0;
+  }
+  if (absl::StartsWith(options.to, "mark:")) {
+    selection->to_seq = to_seq;
+    selection->to_micros = UINT64_MAX;
+  }
+  if (selection->from_micros >= selection->to_micros || selection->after_seq > selection->to_seq) {
     *error = "--from must come before --to";
     return false;
   }

@@ -19,7 +19,8 @@ using analyzer::ListLimits;
 
 class Peak : public StackAnalysis {
  public:
-  explicit Peak(const analyzer::Selection& s) : peak_(s.from_micros, s.to_micros) {}
+  explicit Peak(const analyzer::Selection& s)
+      : peak_(s.from_micros, s.to_micros, s.after_seq, s.to_seq) {}
   analyzer::ReplayObserver* observer() override { return &peak_; }
   const analyzer::StackProfile& profile() override { return Result().profile; }
   nlohmann::json Json(const ListLimits& limits) override { return PeakJson(Result(), limits); }

@@ -67,11 +67,14 @@ bool FindRun(const std::string& root_path, Run* run, std::string* error) {
   });
   std::vector<bool> connected(candidates.size(), false);
   connected[0] = true;
+  // A fork child's clock is its parent's, so its start is the root's, give or
+  // take the wall clock's jitter; an earlier run's files are older.
+  constexpr uint64_t kStartSlack = 1000000;
   const uint64_t root_start = candidates[0].header.start_unix_micros;
   size_t earlier_run = 0;
   for (size_t k = 1; k < order.size(); ++k) {
     TraceFile& t = candidates[order[k]];
-    if (t.header.start_unix_micros < root_start) {
+    if (t.header.start_unix_micros + kStartSlack < root_start) {
       ++earlier_run;
       continue;
     }

@@ -244,13 +244,13 @@ std::string FragmentationText(const FragmentationResult& f, const ListLimits& li
   };
   usage("at the heap peak", f.at_peak);
   usage("most pools held", f.most_pools);
-  usage("at the end", f.at_end);
-  absl::StrAppend(&out, "  sparse pools at the end keep ",
+  usage("at program end", f.at_end);
+  absl::StrAppend(&out, "  sparse pools at the program's end keep ",
                   Bytes(static_cast<int64_t>(f.sparse_pool_bytes_unused)), " unused",
                   f.layout.returns_free_pools
                       ? ""
                       : absl::StrCat("; ", f.sparse_arenas, " arenas less than a quarter used"),
-                  "\n\n  sites pinning memory at the end:\n");
+                  "\n\n  sites pinning memory at the program's end:\n");
   absl::StrAppend(&out, absl::StrFormat("  %12s %9s %12s %7s  %s\n", "pinned", "blocks", "bytes",
                                         "pools", "site"));
   size_t shown = 0;

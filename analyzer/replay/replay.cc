@@ -17,11 +17,19 @@ template <class R>
 constexpr bool kKeepsExecLast = std::is_same_v<R, trace::Exec> || std::is_same_v<R, trace::Time> ||
                                 std::is_same_v<R, trace::Rss>;
 
-// Files whose code runs while the interpreter starts up: the import system
-// (frozen in every version) and site (a file before 3.11, frozen since).
+// Start-up ends at the first allocation made under the program's main
+// code: a module's top level (a script, -c, stdin) that the import system or
+// site did not run, or runpy's module runner (-m). Before it, Python code
+// runs only as CPython's initialisation calls it: the import system, site
+// (a file before 3.11, frozen since), getpath (3.11+), the encodings search
+// function.
 bool IsBootstrapFile(const std::string& file) {
   return absl::StartsWith(file, "<frozen importlib.") || file == "<frozen zipimport>" ||
-         file == "<frozen site>" || absl::EndsWith(file, "/site.py");
+         file == "<frozen site>" || file == "<frozen getpath>" || absl::EndsWith(file, "/site.py");
+}
+bool IsMainCode(const CodeInfo& code) {
+  if (IsBootstrapFile(code.file)) return false;
+  return code.function == "<module>" || code.function == "_run_module_as_main";
 }
 
 }  // namespace
@@ -128,12 +136,10 @@ uint8_t Replay::FlagsForNewBlock(StackId stack, trace::Domain domain) {
   }
   if (selection_.domain) selected &= *selection_.domain == domain;
   if (selected) flags |= kSelected;
-  if (in_window_) flags |= kInWindow;
+  if (in_window_ && selection_.SeqInWindow(state_.seq)) flags |= kInWindow;
   if (state_.startup_end_seq == 0) {
-    // Start-up ends at the first allocation made by code the import system
-    // and site did not call: the program's own (or runpy's, for -m).
     const FrameId outermost = stack_outermost_[stack.index()];
-    if (stack == kNoStack || IsBootstrap(outermost)) {
+    if (stack == kNoStack || !IsMain(outermost)) {
       flags |= kStartup;
     } else {
       state_.startup_end_seq = state_.seq;
@@ -144,11 +150,11 @@ uint8_t Replay::FlagsForNewBlock(StackId stack, trace::Domain domain) {
   return flags;
 }
 
-bool Replay::IsBootstrap(FrameId frame) {
+bool Replay::IsMain(FrameId frame) {
   const CodeId code = state_.symbols.frame(frame).code;
-  if (code.index() >= code_is_bootstrap_.size()) code_is_bootstrap_.resize(code.index() + 1, -1);
-  int8_t& known = code_is_bootstrap_[code.index()];
-  if (known < 0) known = IsBootstrapFile(state_.symbols.code(code).file) ? 1 : 0;
+  if (code.index() >= code_is_main_.size()) code_is_main_.resize(code.index() + 1, -1);
+  int8_t& known = code_is_main_[code.index()];
+  if (known < 0) known = IsMainCode(state_.symbols.code(code)) ? 1 : 0;
   return known == 1;
 }
 

@@ -73,16 +73,16 @@ class Replay {
   void Add(DomainTotals& totals, uint64_t size);
   uint8_t FlagsForNewBlock(StackId stack, trace::Domain domain);
   void NoteStackDefined(StackId stack);
-  bool IsBootstrap(FrameId frame);
+  bool IsMain(FrameId frame);  // the outermost frame of the program's main code
   void Finish();
 
   Selection selection_;
   ReplayState state_;
   std::vector<ReplayObserver*> observers_;
   absl::flat_hash_map<uint64_t, Block> live_;
-  std::vector<uint8_t> stack_selected_;    // per stack, when files are filtered
-  std::vector<FrameId> stack_outermost_;   // per stack: its outermost frame
-  std::vector<int8_t> code_is_bootstrap_;  // per code: -1 not known yet
+  std::vector<uint8_t> stack_selected_;   // per stack, when files are filtered
+  std::vector<FrameId> stack_outermost_;  // per stack: its outermost frame
+  std::vector<int8_t> code_is_main_;      // per code: -1 not known yet
   std::vector<uint8_t> thread_selected_;
   bool in_window_ = true;
   bool paused_ = false;

@@ -28,9 +28,16 @@ struct Selection {
   // [from, to) (and, for `peak`, moments in it).
   uint64_t from_micros = 0;
   uint64_t to_micros = UINT64_MAX;
+  // The same by allocation sequence, for windows cut by marks (exact where
+  // the clock's resolution is not): allocations numbered (after_seq, to_seq].
+  uint64_t after_seq = 0;
+  uint64_t to_seq = UINT64_MAX;
 
   bool filters_files() const { return !include_files.empty() || !exclude_files.empty(); }
-  bool windowed() const { return from_micros != 0 || to_micros != UINT64_MAX; }
+  bool windowed() const {
+    return from_micros != 0 || to_micros != UINT64_MAX || after_seq != 0 || to_seq != UINT64_MAX;
+  }
+  bool SeqInWindow(uint64_t seq) const { return seq > after_seq && seq <= to_seq; }
 };
 
 // Whether `file` matches one of `patterns`.

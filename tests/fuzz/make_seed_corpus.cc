@@ -1,6 +1,8 @@
 // Writes the fuzzer's seed corpus: small.atrace, a whole trace with one record
-// of every type in two chunks, and cut.atrace, the same cut inside its second
-// chunk. Run after any change to the trace format:
+// of every type in two chunks; cut.atrace, the same cut inside its second
+// chunk; raw.atrace, whose records chunk is stored as is (encoding 0, as the
+// writer stores what zstd cannot shrink), so that the fuzzer also mutates
+// the uncompressed path. Run after any change to the trace format:
 //   cmake --build build --target make_fuzz_seed_corpus
 //   build/bin/make_fuzz_seed_corpus tests/fuzz/corpus
 // (the unit test FuzzSeedCorpusTest fails while the seeds are stale).
@@ -8,8 +10,11 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <string>
+#include <vector>
 
+#include "core/trace/checksum.h"
 #include "core/trace/chunk_streams.h"
 #include "core/trace/chunk_writer.h"
 #include "core/trace/record_codec.h"
@@ -106,6 +111,42 @@ bool WriteSeed(const std::string& path, bool cut) {
   return !cut || ftruncate(fd, second_chunk + 40) == 0;
 }
 
+bool WriteRawSeed(const std::string& path) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  ChunkWriter writer(fd, 3);
+  ByteBuffer rows;
+  RecordEncoder encoder(&rows);
+  Header header;
+  header.pid = 43;
+  header.argv = {"python3"};
+  encoder.PutHeader(header);
+  if (!writer.WriteFileHeader() ||
+      !writer.WriteChunk(ChunkKind::kHeader, rows.data(), rows.size())) {
+    return false;
+  }
+  rows.clear();
+  encoder.StartChunk();
+  PutEveryRecord(encoder, 500);
+  End end;
+  encoder.Put(end);
+  ChunkStreams streams;
+  if (!RecordTransposer::Transpose(rows.data(), rows.size(), &streams)) return false;
+  ByteBuffer payload;
+  streams.Join(&payload);
+  const ChunkHeader chunk = {kChunkMagic,
+                             ChunkKind::kRecords,
+                             ChunkEncoding::kRaw,
+                             0,
+                             static_cast<uint32_t>(payload.size()),
+                             static_cast<uint32_t>(payload.size()),
+                             Checksum(payload.data(), payload.size())};
+  std::vector<uint8_t> bytes(sizeof chunk + payload.size());
+  std::memcpy(bytes.data(), &chunk, sizeof chunk);
+  std::memcpy(bytes.data() + sizeof chunk, payload.data(), payload.size());
+  return write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size());
+}
+
 }  // namespace
 }  // namespace arenatrace::trace
 
@@ -116,7 +157,8 @@ int main(int argc, char** argv) {
   }
   const std::string directory = argv[1];
   if (!arenatrace::trace::WriteSeed(directory + "/small.atrace", false) ||
-      !arenatrace::trace::WriteSeed(directory + "/cut.atrace", true)) {
+      !arenatrace::trace::WriteSeed(directory + "/cut.atrace", true) ||
+      !arenatrace::trace::WriteRawSeed(directory + "/raw.atrace")) {
     perror("make_fuzz_seed_corpus");
     return 1;
   }

@@ -3,9 +3,11 @@
 // intact, with one clear line about the rest.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <set>
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/trace/checksum.h"
 #include "core/trace/chunk_writer.h"
 #include "core/trace/file_format.h"
 #include "core/trace/record_codec.h"
@@ -220,6 +223,63 @@ TEST_F(TraceFileTest, FlippedByteIsCaughtByTheChecksum) {
   EXPECT_NE(problem.find("checksum mismatch"), std::string::npos) << problem;
 }
 
+// A chunk stored as is (encoding 0: the writer does so when zstd would not
+// make it smaller) is checked like a compressed one.
+std::vector<uint8_t> RawChunk(const ByteBuffer& payload) {
+  ChunkHeader header = {kChunkMagic,
+                        ChunkKind::kRecords,
+                        ChunkEncoding::kRaw,
+                        0,
+                        static_cast<uint32_t>(payload.size()),
+                        static_cast<uint32_t>(payload.size()),
+                        Checksum(payload.data(), payload.size())};
+  std::vector<uint8_t> chunk(sizeof header + payload.size());
+  std::memcpy(chunk.data(), &header, sizeof header);
+  std::memcpy(chunk.data() + sizeof header, payload.data(), payload.size());
+  return chunk;
+}
+
+TEST_F(TraceFileTest, RawChunksAreReadAndTheirDamageCaught) {
+  WriteTrace(1, 100);
+  ByteBuffer rows;
+  RecordEncoder encoder(&rows);
+  for (uint64_t i = 0; i < 7; ++i) {
+    Alloc alloc{Domain::kObj, 0x7f0000001000 + 32 * i, 24, 1};
+    encoder.Put(alloc);
+  }
+  ByteBuffer payload;
+  Payload(rows, &payload);
+  const std::vector<uint8_t> chunk = RawChunk(payload);
+  {
+    std::ofstream f(path_, std::ios::binary | std::ios::app);
+    f.write(reinterpret_cast<const char*>(chunk.data()),
+            static_cast<std::streamsize>(chunk.size()));
+  }
+  uint64_t allocs = 0;
+  EXPECT_EQ(ReadAll(&allocs), ChunkStatus::kEnd);
+  EXPECT_EQ(allocs, 107u);
+  // One flipped byte in the raw chunk's content.
+  std::fstream f(path_, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(Size() - 3);
+  f.put('\x55');
+  f.close();
+  std::string problem;
+  EXPECT_EQ(ReadAll(&allocs, &problem), ChunkStatus::kDamaged);
+  EXPECT_EQ(allocs, 100u);
+  EXPECT_NE(problem.find("checksum mismatch"), std::string::npos) << problem;
+}
+
+TEST_F(TraceFileTest, PipesAndDirectoriesAreRefusedWithoutWaiting) {
+  const std::string fifo = path_ + ".fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::string error;
+  EXPECT_EQ(TraceReader::Open(fifo, &error), nullptr);  // would block in open() for a writer
+  EXPECT_NE(error.find("a pipe (FIFO), not a regular file"), std::string::npos) << error;
+  unlink(fifo.c_str());
+  EXPECT_EQ(TraceReader::Open("/tmp", &error), nullptr);
+  EXPECT_NE(error.find("a directory, not a regular file"), std::string::npos) << error;
+}
+
 TEST_F(TraceFileTest, EmptyForeignAndFutureFilesGetOneClearLine) {
   Truncate(0);
   EXPECT_NE(OpenError().find("empty file, not an arenatrace trace"), std::string::npos);
@@ -304,6 +364,17 @@ TEST(FuzzSeedCorpusTest, SeedsAreInTheCurrentFormat) {
   ASSERT_NE(cut, nullptr) << error;
   auto ignore = [](const auto&) {};
   EXPECT_EQ(cut->ReadRecords(ignore), ChunkStatus::kCutShort);
+  std::unique_ptr<TraceReader> raw = TraceReader::Open(corpus + "raw.atrace", &error);
+  ASSERT_NE(raw, nullptr) << error;
+  EXPECT_EQ(raw->ReadRecords(ignore), ChunkStatus::kEnd) << raw->problem();
+  // Its records chunk is stored as is: bytes 5 of the chunk after the header's.
+  std::ifstream file(corpus + "raw.atrace", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(file)), {});
+  ChunkHeader header_chunk;
+  std::memcpy(&header_chunk, bytes.data() + kFileHeaderSize, sizeof header_chunk);
+  const size_t records_chunk = kFileHeaderSize + sizeof header_chunk + header_chunk.stored_size;
+  EXPECT_EQ(static_cast<uint8_t>(bytes[records_chunk + 5]),
+            static_cast<uint8_t>(ChunkEncoding::kRaw));
 }
 
 }  // namespace
