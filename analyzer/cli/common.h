@@ -30,6 +30,9 @@ inline constexpr int kUnreadable = 1;  // the file is not a readable trace, or o
 inline constexpr int kUsage = 2;
 inline constexpr int kIncomplete = 3;  // shown up to the last intact chunk
 
+// "<command>: <message>" on stderr, printable; returns `status`.
+int Fail(const std::string& command, const std::string& message, int status);
+
 struct CommonOptions {
   std::string trace;
   // Selection.
@@ -78,12 +81,14 @@ struct ProcessReplay {
   size_t index;  // in the run
   std::unique_ptr<analyzer::Replay> replay;
 };
-// Replays the trace after `add_observers(replay)` added the command's
-// observers. The selection is resolved against that trace. Returns false
-// with `error` when it cannot be read, or the options do not fit it.
+// Replays the trace after `add_observers(replay, selection)` added the
+// command's observers; the selection is resolved against that trace.
+// Returns -1 when it was replayed, else the exit status, the reason said on
+// stderr: kUsage when the options do not fit the trace (a mark it does not
+// have), kUnreadable when it cannot be read.
 template <class AddObservers>
-bool ReplayProcess(const analyzer::TraceFile& trace, const CommonOptions& options,
-                   AddObservers&& add_observers, ProcessReplay* out, std::string* error);
+int ReplayProcess(const analyzer::TraceFile& trace, const CommonOptions& options,
+                  AddObservers&& add_observers, ProcessReplay* out);
 bool ResolveSelection(const CommonOptions& options, const std::string& path,
                       analyzer::Selection* selection, std::string* error);
 
@@ -93,17 +98,18 @@ bool WriteOutput(const CommonOptions& options, const std::string& text);
 // After the report: one line per incomplete trace on stderr; the exit status.
 int FinishWithStatus(const std::vector<const ProcessReplay*>& processes, const analyzer::Run& run);
 
-// "arenatrace <command>: <message>" on stderr; returns `status`.
-int Fail(const std::string& command, const std::string& message, int status);
-
 template <class AddObservers>
-bool ReplayProcess(const analyzer::TraceFile& trace, const CommonOptions& options,
-                   AddObservers&& add_observers, ProcessReplay* out, std::string* error) {
+int ReplayProcess(const analyzer::TraceFile& trace, const CommonOptions& options,
+                  AddObservers&& add_observers, ProcessReplay* out) {
   analyzer::Selection selection;
-  if (!ResolveSelection(options, trace.path, &selection, error)) return false;
+  std::string error;
+  if (!ResolveSelection(options, trace.path, &selection, &error)) {
+    return Fail("arenatrace", error, kUsage);
+  }
   out->replay = std::make_unique<analyzer::Replay>(selection);
   add_observers(*out->replay, selection);
-  return out->replay->Run(trace.path, error);
+  if (!out->replay->Run(trace.path, &error)) return Fail("arenatrace", error, kUnreadable);
+  return -1;
 }
 
 }  // namespace arenatrace::cli

@@ -28,12 +28,10 @@ int ProcessCommand(const char* name, const CLI::App& app, const CommonOptions& o
   for (size_t index : loaded.selected) {
     ProcessReplay replay{index, nullptr};
     auto analysis = std::make_unique<Analysis>();
-    std::string error;
-    const bool ok = ReplayProcess(
+    const int status = ReplayProcess(
         loaded.run.traces[index], options,
-        [&](analyzer::Replay& r, const analyzer::Selection&) { r.Add(analysis.get()); }, &replay,
-        &error);
-    if (!ok) return Fail("arenatrace", error, kUnreadable);
+        [&](analyzer::Replay& r, const analyzer::Selection&) { r.Add(analysis.get()); }, &replay);
+    if (status >= 0) return status;
     replays.push_back(std::move(replay));
     analyses.push_back(std::move(analysis));
   }

@@ -133,15 +133,14 @@ int ReplayWithStackAnalysis(const LoadedRun& loaded, const CommonOptions& option
   for (size_t index : loaded.selected) {
     ProcessStackAnalysis p;
     p.replay.index = index;
-    std::string error;
-    const bool ok = ReplayProcess(
+    const int status = ReplayProcess(
         loaded.run.traces[index], options,
         [&](analyzer::Replay& replay, const analyzer::Selection& selection) {
           p.analysis = MakeStackAnalysis(kind, selection, within);
           replay.Add(p.analysis->observer());
         },
-        &p.replay, &error);
-    if (!ok) return Fail("arenatrace", error, kUnreadable);
+        &p.replay);
+    if (status >= 0) return status;
     out->push_back(std::move(p));
   }
   return -1;

@@ -29,16 +29,15 @@ int SummaryCommand(const std::vector<std::string>& args) {
   analyzer::PeakAnalysis peak;
   analyzer::GcAnalysis gc;
   ProcessReplay process{index, nullptr};
-  std::string error;
-  const bool ok = ReplayProcess(
+  const int status = ReplayProcess(
       loaded.run.traces[index], options,
       [&](analyzer::Replay& replay, const analyzer::Selection&) {
         replay.Add(&allocated);
         replay.Add(&peak);
         replay.Add(&gc);
       },
-      &process, &error);
-  if (!ok) return Fail("arenatrace", error, kUnreadable);
+      &process);
+  if (status >= 0) return status;
   const analyzer::PeakResult peak_result = peak.Result();
   const analyzer::SummaryInput input{&loaded.run,          index,        &process.replay->state(),
                                      &allocated.profile(), &peak_result, &gc.result(),
