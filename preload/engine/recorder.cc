@@ -507,6 +507,8 @@ bool StartRecording(const RecordingOptions& options) {
   clock_gettime(CLOCK_MONOTONIC, &g->start);
   g->pid = getpid();
   g->lock.Init();
+  // No GIL (the free-threaded build): the GIL holder's entry never opens.
+  if constexpr (cpython::ParallelInterpreters::kAlways) g->lock.CloseFastEntry();
   FindThreadStateOffset();
   g->stacks = std::make_unique<StackTable>(options.max_depth);
   g->active.reserve(kFlushBytes * 2);
@@ -567,7 +569,10 @@ bool Paused() { return g_pause_depth.load(std::memory_order_relaxed) != 0; }
 // can run in parallel. When one appears, the fast entry closes for good.
 __attribute__((noinline)) void CloseFastEntryOnce() {
   static std::atomic<bool> closed{false};
-  if (!closed.exchange(true)) g->lock.CloseFastEntry();
+  // Every event comes here when there is no GIL: a load, not an exchange.
+  if (!closed.load(std::memory_order_relaxed) && !closed.exchange(true)) {
+    g->lock.CloseFastEntry();
+  }
 }
 
 inline bool EntersAsGilHolder(trace::Domain domain, bool attached) {
