@@ -6,7 +6,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import ARENATRACE, PYTHON, TestCase, clean_env, run
+from harness import ARENATRACE, FREE_THREADED, OWN_ALLOCATOR, PYTHON, TestCase, clean_env, run
 
 
 class ProcessTreeTest(TestCase):
@@ -22,7 +22,7 @@ class ProcessTreeTest(TestCase):
             traced = run(command)
         self.assertSameOutput(plain, traced)
         self.assertEqual(traced.returncode, 4)
-        self.assertEqual(len(traced.served()), 1)  # python3 served; bash and ls dormant
+        self.assertEqual(len(traced.engaged()), 1)  # python3 served; bash and ls dormant
 
     def test_through_a_pyenv_shim(self):
         # PYTHON is .../versions/X.Y.Z/bin/python3; the shims sit in .../shims.
@@ -37,7 +37,7 @@ class ProcessTreeTest(TestCase):
         traced = run(command, env=env)
         self.assertSameOutput(plain, traced)
         self.assertIn(version_dir, traced.stdout)
-        self.assertEqual(len(traced.served()), 1)  # the shim's bash and pyenv stay dormant
+        self.assertEqual(len(traced.engaged()), 1)  # the shim's bash and pyenv stay dormant
 
     def test_non_python_programs_stay_dormant_and_silent(self):
         command = ["sh", "-c", 'echo "$LD_PRELOAD" | grep -c libarenatrace; cat /dev/null; exit 3']
@@ -55,7 +55,7 @@ class ProcessTreeTest(TestCase):
         plain = run(command, traced=False)
         traced = run(command)
         self.assertSameOutput(plain, traced)
-        self.assertEqual(len({s["pid"] for s in traced.served()}), 2)
+        self.assertEqual(len({s["pid"] for s in traced.engaged()}), 2)
 
     def test_script_form_uses_python3_from_path(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -76,7 +76,10 @@ class ProcessTreeTest(TestCase):
                                    text=True)
         self.assertEqual(traced.returncode, 0, traced.stderr)
         self.assertEqual(traced.stdout, plain.stdout)
-        self.assertIn('"hooks_installed":true', served)
+        if FREE_THREADED:
+            self.assertIn('"allocator":"%s"' % OWN_ALLOCATOR, served)
+        else:
+            self.assertIn('"hooks_installed":true', served)
 
     def test_exit_status_and_traceback_are_unchanged(self):
         command = [PYTHON, "-c", "import sys\nprint('out')\nraise KeyError('boom')"]

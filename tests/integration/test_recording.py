@@ -7,8 +7,8 @@ import tempfile
 import time
 import unittest
 
-from harness import (ARENATRACE, PYTHON, TestCase, clean_env, line_of, record, site_at,
-                     summary)
+from harness import (ARENATRACE, OWN_ALLOCATOR, PYTHON, TestCase, clean_env, line_of, record,
+                     site_at, summary)
 
 # sys.executable of the interpreter under test (PYTHON may be a symlink).
 PYTHON_REAL = subprocess.run([PYTHON, "-c", "import sys; print(sys.executable)"],
@@ -76,7 +76,7 @@ class RecordingTest(TestCase):
             status, report, _ = summary(trace, "--top", "50")
             site_line = line_of(script, "# PYMALLOC SITE")
         self.assertEqual(status, 0)
-        self.assertEqual(report["allocator"], "pymalloc")
+        self.assertEqual(report["allocator"], OWN_ALLOCATOR)
         site = site_at(report, script, site_line)
         self.assertIsNotNone(site, report["top_sites"])
         self.assertGreaterEqual(site["allocs"], 50000)
