@@ -2,11 +2,13 @@
 non-Python children, unsupported Pythons."""
 import glob
 import os
+import re
 import subprocess
 import tempfile
 import unittest
 
-from harness import ARENATRACE, FREE_THREADED, OWN_ALLOCATOR, PYTHON, TestCase, clean_env, run
+from harness import (ARENATRACE, FREE_THREADED, OWN_ALLOCATOR, PRELOAD, PYTHON, TestCase,
+                     clean_env, run)
 
 
 class ProcessTreeTest(TestCase):
@@ -97,6 +99,25 @@ class ProcessTreeTest(TestCase):
         traced = run(["no-such-program-arenatrace"])
         self.assertEqual(traced.returncode, 127)
         self.assertIn("cannot run 'no-such-program-arenatrace'", traced.stderr)
+
+    def test_python_without_an_engine_gets_one_line_saying_how_to_build_it(self):
+        # The dispatcher alone, with no engine beside it.
+        with tempfile.TemporaryDirectory() as tmp:
+            lonely = os.path.join(tmp, "libarenatrace.so")
+            os.symlink(os.path.abspath(PRELOAD), lonely)
+            result = subprocess.run([PYTHON, "-c", "print(6 * 7)"], capture_output=True,
+                                    text=True, env=clean_env(LD_PRELOAD=lonely))
+        self.assertEqual(result.returncode, 0)
+        self.assertEqual(result.stdout, "42\n")
+        lines = result.stderr.splitlines()
+        self.assertEqual(len(lines), 1, result.stderr)
+        kind = r" \(free-threaded\)" if FREE_THREADED else ""
+        match = re.match(r"^arenatrace: no engine for Python 3\.\d+%s: %s/libarenatrace-cp3\d+%s\.so "
+                         r"was not built .*; to build it, run arenatrace's scripts/build with "
+                         r"(\S+) on PATH or in -DARENATRACE_PYTHONS; this process runs untraced$"
+                         % (kind, re.escape(tmp), "t" if FREE_THREADED else ""), lines[0])
+        self.assertIsNotNone(match, lines[0])
+        self.assertTrue(os.path.samefile(match.group(1), PYTHON), (match.group(1), PYTHON))
 
     def test_unsupported_python_gets_one_line_and_runs(self):
         old = [p for p in glob.glob(os.path.join(os.path.dirname(os.path.dirname(

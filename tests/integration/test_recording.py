@@ -7,8 +7,8 @@ import tempfile
 import time
 import unittest
 
-from harness import (ARENATRACE, OWN_ALLOCATOR, PYTHON, TestCase, clean_env, line_of, record,
-                     site_at, summary)
+from harness import (ARENATRACE, OWN_ALLOCATOR, PYTHON, TestCase, clean_env, line_of,
+                     python_version, record, site_at, summary)
 
 # sys.executable of the interpreter under test (PYTHON may be a symlink).
 PYTHON_REAL = subprocess.run([PYTHON, "-c", "import sys; print(sys.executable)"],
@@ -250,6 +250,55 @@ class RecordingTest(TestCase):
         self.assertGreaterEqual(raw["allocs"], 8 * 40)
         self.assertEqual(report["unmatched_frees"], 0)
         self.assertGreaterEqual(len(report["threads"]), 9)
+
+    @unittest.skipIf(python_version() < (3, 12), "own-GIL subinterpreters exist from 3.12")
+    def test_subinterpreters_with_their_own_gil_record_in_parallel(self):
+        # concurrent.interpreters (3.14's public API), else the private module.
+        with tempfile.TemporaryDirectory() as tmp:
+            run, trace, script = record("""
+                import threading
+                try:
+                    from concurrent import interpreters
+                    create, destroy = interpreters.create, lambda i: i.close()
+                    execute = lambda i, code: i.exec(code)
+                except ImportError:
+                    try:
+                        import _interpreters as raw
+                        create = lambda: raw.create("isolated")
+                        execute = raw.exec
+                    except ImportError:
+                        import _xxsubinterpreters as raw
+                        create = lambda: raw.create(isolated=True)
+                        execute = raw.run_string
+                    destroy = raw.destroy
+                code = "blocks = [bytes(%d) for _ in range(5000)]"
+                ids = [create() for _ in range(4)]
+                def work(k):
+                    execute(ids[k], code % (400 + k))
+                threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+                for t in threads: t.start()
+                main = [bytes(900) for _ in range(20000)]  # MAIN SITE
+                for t in threads: t.join()
+                for i in ids: destroy(i)
+                print(len(main))
+            """, tmp)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            self.assertEqual(run.stdout, "20000\n")
+            status, report, _ = summary(trace, "--top", "100")
+            main_line = line_of(script, "# MAIN SITE")
+        self.assertEqual(status, 0)
+        self.assertEqual(report["status"], "complete")
+        self.assertEqual(report["lost_events"], 0)
+        self.assertEqual(report["unmatched_frees"], 0)
+        main = site_at(report, script, main_line)
+        self.assertIsNotNone(main, report["top_sites"])
+        self.assertGreaterEqual(main["allocs"], 20000)
+        # Each subinterpreter's 5,000 blocks at line 1 of its own code
+        # (named <script> by concurrent.interpreters, <string> before).
+        inside = [site for site in report["top_sites"] if site["stack"] and
+                  site["stack"][0]["file"] in ("<string>", "<script>") and
+                  site["stack"][0]["line"] == 1]
+        self.assertGreaterEqual(sum(site["allocs"] for site in inside), 4 * 5000)
 
     def test_killed_process_leaves_a_readable_trace(self):
         with tempfile.TemporaryDirectory() as tmp:
