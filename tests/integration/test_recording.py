@@ -229,6 +229,34 @@ class RecordingTest(TestCase):
         allocs = sum(site["allocs"] for site in sites if site)
         self.assertGreaterEqual(allocs, 4 * 20000)
 
+    def test_multiprocessing_default_start_method_workers_record(self):
+        # fork up to 3.13; forkserver from 3.14 (a server process that forks
+        # the workers).
+        source = """
+            import multiprocessing as mp
+            def work(n):
+                return len([str(i) * 2 for i in range(n)])  # WORKER SITE
+            if __name__ == "__main__":
+                pool = mp.Pool(2)
+                print(mp.get_start_method(), sum(pool.map(work, [20000] * 4)))
+                pool.close()
+                pool.join()
+        """
+        with tempfile.TemporaryDirectory() as tmp:
+            run, trace, script = record(source, tmp)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            method, total = run.stdout.split()
+            self.assertEqual(total, "80000")
+            children = [os.path.join(tmp, f) for f in os.listdir(tmp)
+                        if f.startswith("out.atrace.")]
+            reports = [summary(child, "--top", "50")[1] for child in children]
+            site_line = line_of(script, "# WORKER SITE")
+        self.assertIn(method, ("fork", "forkserver"))
+        self.assertTrue(all(r["status"] == "complete" for r in reports),
+                        [(r["argv"], r["status"]) for r in reports])
+        sites = [site_at(r, script, site_line) for r in reports]
+        self.assertGreaterEqual(sum(site["allocs"] for site in sites if site), 4 * 20000)
+
     def test_threads_allocating_without_the_gil_lose_nothing(self):
         # zlib allocates through PyMem_RawMalloc while the GIL is released.
         with tempfile.TemporaryDirectory() as tmp:
