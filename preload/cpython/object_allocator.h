@@ -13,14 +13,27 @@
 
 #include <Python.h>
 
+#include <cstdint>
+
 namespace arenatrace::preload::cpython {
 
+// OwnAllocatorSizeClass: the 16-byte size class (1-32) of a live MEM or OBJ
+// block of CPython's own allocator, 0 when not known or past 512 bytes. A
+// free record carries it so that the trace keeps the frees of each class in
+// an address stream of their own (docs/TRACE_FORMAT.md): mimalloc's addresses
+// vary too much across classes to compress well together. pymalloc's pool
+// headers are not for us to read: 0.
 #if defined(Py_GIL_DISABLED)
 inline constexpr bool kCanReplaceObjectAllocator = false;
 inline constexpr char kOwnObjectAllocator[] = "mimalloc";
+extern "C" unsigned arenatrace_mimalloc_size_class(const void* block);  // mimalloc_blocks.c
+inline uint64_t OwnAllocatorSizeClass(const void* block) {
+  return arenatrace_mimalloc_size_class(block);
+}
 #else
 inline constexpr bool kCanReplaceObjectAllocator = true;
 inline constexpr char kOwnObjectAllocator[] = "pymalloc";
+inline constexpr uint64_t OwnAllocatorSizeClass(const void*) { return 0; }
 #endif
 
 }  // namespace arenatrace::preload::cpython
