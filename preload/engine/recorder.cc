@@ -569,13 +569,12 @@ bool Paused() { return g_pause_depth.load(std::memory_order_relaxed) != 0; }
 // can run in parallel. When one appears, the fast entry closes for good.
 __attribute__((noinline)) void CloseFastEntryOnce() {
   static std::atomic<bool> closed{false};
-  // Every event comes here when there is no GIL: a load, not an exchange.
-  if (!closed.load(std::memory_order_relaxed) && !closed.exchange(true)) {
-    g->lock.CloseFastEntry();
-  }
+  if (!closed.exchange(true)) g->lock.CloseFastEntry();
 }
 
 inline bool EntersAsGilHolder(trace::Domain domain, bool attached) {
+  // No GIL at all: the entry was closed when recording started.
+  if constexpr (cpython::ParallelInterpreters::kAlways) return false;
   if (__builtin_expect(cpython::ParallelInterpreters::Possible(), 0)) {
     CloseFastEntryOnce();
     return false;
