@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 
-from bench_common import clean_env, interpreters
+from bench_common import clean_env, interpreters, version_of
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TIMED = ["object_churn", "dict_list_build", "string_build", "tree_build"]
@@ -75,11 +75,6 @@ def count_interpreter(python, arenatrace):
                   for mode in ("pymalloc", "arenatrace")}
         rows.append((workload, counts["pymalloc"], counts["arenatrace"]))
     return rows
-
-
-def version_of(python):
-    return subprocess.run([python, "-c", "import platform; print(platform.python_version())"],
-                          capture_output=True, text=True).stdout.strip()
 
 
 def bench_interpreter(python, arenatrace, runs):

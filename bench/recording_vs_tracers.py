@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 
-from bench_common import clean_env, interpreters
+from bench_common import clean_env, interpreters, version_of
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKLOADS = ["object_churn", "dict_list_build", "string_build", "tree_build"]
@@ -121,9 +121,7 @@ def main():
           "| tracemalloc=25 wall | tracemalloc RSS | memray wall | memray RSS |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        version = subprocess.run([r["python"], "-c", "import platform; "
-                                  "print(platform.python_version())"],
-                                 capture_output=True, text=True).stdout.strip()
+        version = version_of(r["python"])
         memray = "%.2fx | %.2fx" % r["memray"] if "memray" in r else "— | —"
         print("| %s | %s | %.2f | %.2fx | %.2fx | %.3f | %.2fx | %.2fx | %s |" % (
             version, r["workload"], r["plain_wall"], *r["arenatrace"], r["bytes_per_event"],

@@ -9,6 +9,9 @@
 // every call holds the main GIL; a second interpreter can only be created by a
 // thread holding that GIL, so every later call sees the new count. The answer
 // is then remembered: once parallel, always parallel.
+//
+// On the free-threaded build (3.14t) there is no GIL: every thread calls the
+// allocator in parallel, always.
 #ifndef ARENATRACE_PRELOAD_CPYTHON_PARALLEL_INTERPRETERS_H_
 #define ARENATRACE_PRELOAD_CPYTHON_PARALLEL_INTERPRETERS_H_
 
@@ -18,12 +21,22 @@
 
 namespace arenatrace::preload::cpython {
 
-#if PY_VERSION_HEX >= 0x030C0000
+#if defined(Py_GIL_DISABLED)
+
+class ParallelInterpreters {
+ public:
+  static constexpr bool kAlways = true;  // known before Init
+  static void Init() {}
+  static constexpr bool Possible() { return true; }
+};
+
+#elif PY_VERSION_HEX >= 0x030C0000
 
 extern "C" const int64_t* arenatrace_interpreter_counter(void);  // interpreter_counter.c
 
 class ParallelInterpreters {
  public:
+  static constexpr bool kAlways = false;
   // Reads the address of the counter; call once, before installing hooks.
   static void Init() { next_id_ = arenatrace_interpreter_counter(); }
 
@@ -43,6 +56,7 @@ class ParallelInterpreters {
 
 class ParallelInterpreters {
  public:
+  static constexpr bool kAlways = false;
   static void Init() {}
   static constexpr bool Possible() { return false; }
 };

@@ -1,5 +1,7 @@
 /* Frame walking for every supported CPython. C, not C++: from 3.11 the frame
- * layout is in internal headers that only compile as C. */
+ * layout is in internal headers that only compile as C. Only the calling
+ * thread's own frames are ever read: on the free-threaded build other threads
+ * run in parallel, and their frames change under a reader. */
 #include <patchlevel.h>
 
 #if PY_VERSION_HEX >= 0x030B0000
@@ -8,7 +10,9 @@
 #include <Python.h>
 #include <frameobject.h>
 #include <pthread.h>
-#if PY_VERSION_HEX >= 0x030B0000
+#if PY_VERSION_HEX >= 0x030E0000
+#include <internal/pycore_interpframe.h> /* the frame struct moved here in 3.14 */
+#elif PY_VERSION_HEX >= 0x030B0000
 #include <internal/pycore_frame.h>
 #endif
 
@@ -72,10 +76,32 @@ int arenatrace_walk_frames(PyThreadState* tstate, ArenatraceRawFrame* out, int c
 /* 3.11+: _PyInterpreterFrame chain. */
 static inline PyCodeObject* FrameCode(_PyInterpreterFrame* frame) {
 #if PY_VERSION_HEX >= 0x030D0000
+#if PY_VERSION_HEX >= 0x030E0000
+  /* A tagged _PyStackRef: the header's own untagging (NULL for the null
+   * reference; None in the interpreter's entry frames). */
+  PyObject* executable = PyStackRef_AsPyObjectBorrow(frame->f_executable);
+#else
   PyObject* executable = frame->f_executable;
+#endif
   return (executable != NULL && PyCode_Check(executable)) ? (PyCodeObject*)executable : NULL;
 #else
   return frame->f_code;
+#endif
+}
+
+/* The instructions `frame` runs: the code's own, except on the free-threaded
+ * build, where each thread may run its own copy (thread-local bytecode,
+ * `frame->tlbc_index`). NULL when that copy is gone: a suspended generator's
+ * frame may name the copy of a thread that ended, which the interpreter
+ * replaces with the resuming thread's at its RESUME. */
+static inline _Py_CODEUNIT* FrameBytecode(_PyInterpreterFrame* frame, PyCodeObject* code) {
+#if defined(Py_GIL_DISABLED)
+  _PyCodeArray* copies = _PyCode_GetTLBCArray(code);
+  if (frame->tlbc_index < 0 || frame->tlbc_index >= copies->size) return NULL;
+  return (_Py_CODEUNIT*)copies->entries[frame->tlbc_index];
+#else
+  (void)frame;
+  return _PyCode_CODE(code);
 #endif
 }
 
@@ -95,12 +121,18 @@ int arenatrace_walk_frames(PyThreadState* tstate, ArenatraceRawFrame* out, int c
 #endif
   int depth = 0;
   for (; frame != NULL; frame = frame->previous) {
-#if PY_VERSION_HEX >= 0x030C0000
+#if PY_VERSION_HEX >= 0x030E0000
+    /* Entry frames (FRAME_OWNED_BY_INTERPRETER, executable None) and C-stack
+     * frames; the __init__ shim is owned by the thread, and skipped below as
+     * incomplete (its first traceable instruction lies past its code). */
+    if (frame->owner >= FRAME_OWNED_BY_INTERPRETER) continue;
+#elif PY_VERSION_HEX >= 0x030C0000
     if (frame->owner == FRAME_OWNED_BY_CSTACK) continue; /* entry trampolines and shims */
 #endif
     PyCodeObject* code = FrameCode(frame);
     if (code == NULL) continue;
-    _Py_CODEUNIT* first = _PyCode_CODE(code);
+    _Py_CODEUNIT* first = FrameBytecode(frame, code);
+    if (first == NULL) continue;
     _Py_CODEUNIT* instruction = FrameInstruction(frame);
     /* Incomplete frames: pushed, not yet running their first traceable
      * instruction. */

@@ -57,6 +57,24 @@ bool ParseVersion(const char* version, int* major, int* minor) {
   return sscanf(version, "%d.%d", major, minor) == 2;
 }
 
+// The free-threaded build says so in its version string, before the build
+// information: "3.14.7 free-threading build (main, ...)" (3.13: "experimental
+// free-threading build"). Its engine is a different one: the object layout,
+// reference counting and allocator differ.
+bool IsFreeThreaded(const char* version) {
+  const char* build_info = strchr(version, '(');
+  const size_t length =
+      build_info == nullptr ? strlen(version) : static_cast<size_t>(build_info - version);
+  static constexpr char kWords[] = "free-threading";
+  return memmem(version, length, kWords, sizeof kWords - 1) != nullptr;
+}
+
+// This process's executable (the interpreter), for messages; "" if unknown.
+void OwnExecutable(char* out, size_t size) {
+  const ssize_t length = readlink("/proc/self/exe", out, size - 1);
+  out[length > 0 ? length : 0] = '\0';
+}
+
 // The directory this library was loaded from, with a trailing slash.
 bool OwnDirectory(char* out, size_t size) {
   Dl_info info;
@@ -90,14 +108,27 @@ void Start(int argc, char** argv) {
     return;
   }
 
+  const bool free_threaded = IsFreeThreaded(version);
+  const char* kind = free_threaded ? " (free-threaded)" : "";
+  if (free_threaded && minor < 14) {
+    Log("Python %d.%d%s is not supported (arenatrace serves the free-threaded build from 3.14); "
+        "this process runs untraced",
+        major, minor, kind);
+    return;
+  }
+
   char path[4096];
   if (!OwnDirectory(path, sizeof path)) return;
   const size_t dir_length = strlen(path);
-  snprintf(path + dir_length, sizeof path - dir_length, "libarenatrace-cp%d%d.so", major, minor);
+  snprintf(path + dir_length, sizeof path - dir_length, "libarenatrace-cp%d%d%s.so", major, minor,
+           free_threaded ? "t" : "");
   if (access(path, R_OK) != 0) {
-    Log("no engine for Python %d.%d (%s was not built: arenatrace builds one per CPython "
-        "found at build time); this process runs untraced",
-        major, minor, path);
+    char executable[1024];
+    OwnExecutable(executable, sizeof executable);
+    Log("no engine for Python %d.%d%s: %s was not built (arenatrace builds one per CPython it "
+        "finds when it is built); to build it, run arenatrace's scripts/build with %s on PATH "
+        "or in -DARENATRACE_PYTHONS; this process runs untraced",
+        major, minor, kind, path, executable[0] != '\0' ? executable : "this Python");
     return;
   }
   void* engine = dlopen(path, RTLD_NOW | RTLD_LOCAL);

@@ -7,6 +7,7 @@
 
 #include "core/alloc/allocator.h"
 #include "core/trace/records.h"
+#include "preload/cpython/object_allocator.h"
 #include "preload/cpython/parallel_interpreters.h"
 #include "preload/engine/python_setup.h"
 #include "preload/engine/recorder.h"
@@ -153,8 +154,10 @@ void HookFree(void*, void* ptr) {
                  static_cast<uint64_t>(size_class + 1));  // 16-byte classes from 1; 0: unknown
       Allocate<kDomain, kServe>::FreeLookedUp(ptr, size_class);
       return;
-    } else {
+    } else if constexpr (kDomain == static_cast<int>(Domain::kRaw)) {
       RecordFree(static_cast<Domain>(kDomain), ptr, 0);  // size class unknown
+    } else {
+      RecordFree(static_cast<Domain>(kDomain), ptr, cpython::OwnAllocatorSizeClass(ptr));
     }
   }
   Allocate<kDomain, kServe>::Free(ptr);

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "preload/cpython/object_allocator.h"
 #include "preload/engine/domain_hooks.h"
 #include "preload/engine/options.h"
 #include "preload/engine/python_command_line.h"
@@ -20,11 +21,18 @@ namespace {
 EngineOptions g_options;
 const char* g_python_version = "";
 
+// arenatrace's allocator when chosen and possible (not on the free-threaded
+// build: preload/cpython/object_allocator.h), else CPython's own.
+bool ServesSmallObjects() {
+  return g_options.allocator == AllocatorChoice::kArenatrace && cpython::kCanReplaceObjectAllocator;
+}
+const char* AllocatorName() {
+  return ServesSmallObjects() ? "arenatrace" : cpython::kOwnObjectAllocator;
+}
+
 void ReportStatsAtExit() {
-  StatsContext context = {
-      g_python_version,
-      g_options.allocator == AllocatorChoice::kPymalloc ? "pymalloc" : "arenatrace",
-      AllocatorHooksInstalled(), AllocatorCallsSerialized()};
+  StatsContext context = {g_python_version, AllocatorName(), AllocatorHooksInstalled(),
+                          AllocatorCallsSerialized()};
   const alloc::AllocatorStats stats = AllocatorStatsNow();
   if (g_options.stats_to_stderr) WriteStatsText(STDERR_FILENO, context, stats);
   if (g_options.stats_json_path[0] != '\0') {
@@ -69,7 +77,13 @@ int Start(const ArenatraceStartInfo* info) {
   const bool record = g_options.output_path[0] != '\0';
   if (!MayInstallOurAllocator(ParsePythonCommandLine(info->argc, info->argv))) return 0;
 
-  HookChoice choice = {g_options.allocator == AllocatorChoice::kArenatrace, false};
+  if (g_options.allocator == AllocatorChoice::kArenatrace && !ServesSmallObjects() &&
+      g_options.stats_to_stderr) {
+    Log("the free-threaded build keeps CPython's allocator (%s: its garbage collector walks "
+        "mimalloc's heaps); arenatrace's allocator is not used in this process",
+        cpython::kOwnObjectAllocator);
+  }
+  HookChoice choice = {ServesSmallObjects(), false};
   if (record) {
     RecordingOptions recording;
     snprintf(recording.output_path, sizeof recording.output_path, "%s", g_options.output_path);
@@ -77,7 +91,7 @@ int Start(const ArenatraceStartInfo* info) {
     recording.max_depth = g_options.max_depth;
     recording.sample_bytes = g_options.sample_bytes;
     recording.mark_signal = g_options.mark_signal;
-    recording.allocator = choice.serve_small_objects ? "arenatrace" : "pymalloc";
+    recording.allocator = AllocatorName();
     recording.argc = info->argc;
     recording.argv = info->argv;
     recording.python_version = info->python_version;

@@ -2,6 +2,7 @@
 
 #include <Python.h>
 
+#include "preload/cpython/parallel_interpreters.h"
 #include "preload/engine/recorder.h"
 #include "preload/log.h"
 
@@ -72,6 +73,12 @@ std::atomic<bool> g_naming_wanted{false};
 // GIL held) schedules the names to be read at the main thread's next
 // bytecode boundary.
 void WantThreadNames() {
+  // Not without a GIL (the free-threaded build): Py_AddPendingCall takes a
+  // PyMutex, which, when another thread holds it, detaches the waiting
+  // thread's state. Inside an allocator hook that would let a stop-the-world
+  // collection walk mimalloc's heaps while our caller holds a block it has
+  // not initialised. Names are then read at collections, marks and exit.
+  if constexpr (cpython::ParallelInterpreters::kAlways) return;
   g_naming_wanted.store(true, std::memory_order_relaxed);
   g_python_work_pending.store(true, std::memory_order_relaxed);
 }

@@ -507,6 +507,8 @@ bool StartRecording(const RecordingOptions& options) {
   clock_gettime(CLOCK_MONOTONIC, &g->start);
   g->pid = getpid();
   g->lock.Init();
+  // No GIL (the free-threaded build): the GIL holder's entry never opens.
+  if constexpr (cpython::ParallelInterpreters::kAlways) g->lock.CloseFastEntry();
   FindThreadStateOffset();
   g->stacks = std::make_unique<StackTable>(options.max_depth);
   g->active.reserve(kFlushBytes * 2);
@@ -571,6 +573,8 @@ __attribute__((noinline)) void CloseFastEntryOnce() {
 }
 
 inline bool EntersAsGilHolder(trace::Domain domain, bool attached) {
+  // No GIL at all: the entry was closed when recording started.
+  if constexpr (cpython::ParallelInterpreters::kAlways) return false;
   if (__builtin_expect(cpython::ParallelInterpreters::Possible(), 0)) {
     CloseFastEntryOnce();
     return false;

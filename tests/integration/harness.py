@@ -25,6 +25,21 @@ def python_version():
     return tuple(int(x) for x in out.split("."))
 
 
+def _is_free_threaded():
+    out = subprocess.run([PYTHON, "-c", "import sysconfig; "
+                          "print(sysconfig.get_config_var('Py_GIL_DISABLED') or 0)"],
+                         check=True, capture_output=True, text=True).stdout
+    return out.strip() == "1"
+
+
+# The free-threaded build (3.14t) keeps CPython's allocator, mimalloc: its
+# garbage collector walks mimalloc's heaps (docs/ALLOCATOR.md). arenatrace
+# records there, wrapping it.
+FREE_THREADED = _is_free_threaded()
+OWN_ALLOCATOR = "mimalloc" if FREE_THREADED else "pymalloc"
+NOT_SERVED_WHEN_FREE_THREADED = "the free-threaded build keeps mimalloc: nothing is served"
+
+
 def clean_env(**extra):
     """The caller's environment without anything that changes Python's allocator."""
     env = {k: v for k, v in os.environ.items()
@@ -47,6 +62,15 @@ class Run:
     def served(self):
         """Statistics of the processes whose Python objects we served."""
         return [s for s in self.stats if s["hooks_installed"] and s["small_allocs"] > 0]
+
+    def engaged(self):
+        """Statistics of the Python processes the engine ran in: those we
+        served, or on the free-threaded build, where CPython's allocator is
+        kept, those that report it kept."""
+        if FREE_THREADED:
+            return [s for s in self.stats
+                    if s["allocator"] == OWN_ALLOCATOR and not s["hooks_installed"]]
+        return self.served()
 
 
 def run(command, *, options=("--no-trace",), env=None, traced=True, timeout=600, stdin=None):

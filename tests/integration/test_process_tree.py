@@ -2,11 +2,13 @@
 non-Python children, unsupported Pythons."""
 import glob
 import os
+import re
 import subprocess
 import tempfile
 import unittest
 
-from harness import ARENATRACE, PYTHON, TestCase, clean_env, run
+from harness import (ARENATRACE, FREE_THREADED, OWN_ALLOCATOR, PRELOAD, PYTHON, TestCase,
+                     clean_env, run)
 
 
 class ProcessTreeTest(TestCase):
@@ -22,7 +24,7 @@ class ProcessTreeTest(TestCase):
             traced = run(command)
         self.assertSameOutput(plain, traced)
         self.assertEqual(traced.returncode, 4)
-        self.assertEqual(len(traced.served()), 1)  # python3 served; bash and ls dormant
+        self.assertEqual(len(traced.engaged()), 1)  # python3 served; bash and ls dormant
 
     def test_through_a_pyenv_shim(self):
         # PYTHON is .../versions/X.Y.Z/bin/python3; the shims sit in .../shims.
@@ -37,7 +39,7 @@ class ProcessTreeTest(TestCase):
         traced = run(command, env=env)
         self.assertSameOutput(plain, traced)
         self.assertIn(version_dir, traced.stdout)
-        self.assertEqual(len(traced.served()), 1)  # the shim's bash and pyenv stay dormant
+        self.assertEqual(len(traced.engaged()), 1)  # the shim's bash and pyenv stay dormant
 
     def test_non_python_programs_stay_dormant_and_silent(self):
         command = ["sh", "-c", 'echo "$LD_PRELOAD" | grep -c libarenatrace; cat /dev/null; exit 3']
@@ -55,7 +57,7 @@ class ProcessTreeTest(TestCase):
         plain = run(command, traced=False)
         traced = run(command)
         self.assertSameOutput(plain, traced)
-        self.assertEqual(len({s["pid"] for s in traced.served()}), 2)
+        self.assertEqual(len({s["pid"] for s in traced.engaged()}), 2)
 
     def test_script_form_uses_python3_from_path(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -76,7 +78,10 @@ class ProcessTreeTest(TestCase):
                                    text=True)
         self.assertEqual(traced.returncode, 0, traced.stderr)
         self.assertEqual(traced.stdout, plain.stdout)
-        self.assertIn('"hooks_installed":true', served)
+        if FREE_THREADED:
+            self.assertIn('"allocator":"%s"' % OWN_ALLOCATOR, served)
+        else:
+            self.assertIn('"hooks_installed":true', served)
 
     def test_exit_status_and_traceback_are_unchanged(self):
         command = [PYTHON, "-c", "import sys\nprint('out')\nraise KeyError('boom')"]
@@ -94,6 +99,25 @@ class ProcessTreeTest(TestCase):
         traced = run(["no-such-program-arenatrace"])
         self.assertEqual(traced.returncode, 127)
         self.assertIn("cannot run 'no-such-program-arenatrace'", traced.stderr)
+
+    def test_python_without_an_engine_gets_one_line_saying_how_to_build_it(self):
+        # The dispatcher alone, with no engine beside it.
+        with tempfile.TemporaryDirectory() as tmp:
+            lonely = os.path.join(tmp, "libarenatrace.so")
+            os.symlink(os.path.abspath(PRELOAD), lonely)
+            result = subprocess.run([PYTHON, "-c", "print(6 * 7)"], capture_output=True,
+                                    text=True, env=clean_env(LD_PRELOAD=lonely))
+        self.assertEqual(result.returncode, 0)
+        self.assertEqual(result.stdout, "42\n")
+        lines = result.stderr.splitlines()
+        self.assertEqual(len(lines), 1, result.stderr)
+        kind = r" \(free-threaded\)" if FREE_THREADED else ""
+        match = re.match(r"^arenatrace: no engine for Python 3\.\d+%s: %s/libarenatrace-cp3\d+%s\.so "
+                         r"was not built .*; to build it, run arenatrace's scripts/build with "
+                         r"(\S+) on PATH or in -DARENATRACE_PYTHONS; this process runs untraced$"
+                         % (kind, re.escape(tmp), "t" if FREE_THREADED else ""), lines[0])
+        self.assertIsNotNone(match, lines[0])
+        self.assertTrue(os.path.samefile(match.group(1), PYTHON), (match.group(1), PYTHON))
 
     def test_unsupported_python_gets_one_line_and_runs(self):
         old = [p for p in glob.glob(os.path.join(os.path.dirname(os.path.dirname(

@@ -7,8 +7,8 @@ import tempfile
 import time
 import unittest
 
-from harness import (ARENATRACE, PYTHON, TestCase, clean_env, line_of, record, site_at,
-                     summary)
+from harness import (ARENATRACE, OWN_ALLOCATOR, PYTHON, TestCase, clean_env, line_of,
+                     python_version, record, site_at, summary)
 
 # sys.executable of the interpreter under test (PYTHON may be a symlink).
 PYTHON_REAL = subprocess.run([PYTHON, "-c", "import sys; print(sys.executable)"],
@@ -76,7 +76,7 @@ class RecordingTest(TestCase):
             status, report, _ = summary(trace, "--top", "50")
             site_line = line_of(script, "# PYMALLOC SITE")
         self.assertEqual(status, 0)
-        self.assertEqual(report["allocator"], "pymalloc")
+        self.assertEqual(report["allocator"], OWN_ALLOCATOR)
         site = site_at(report, script, site_line)
         self.assertIsNotNone(site, report["top_sites"])
         self.assertGreaterEqual(site["allocs"], 50000)
@@ -229,6 +229,34 @@ class RecordingTest(TestCase):
         allocs = sum(site["allocs"] for site in sites if site)
         self.assertGreaterEqual(allocs, 4 * 20000)
 
+    def test_multiprocessing_default_start_method_workers_record(self):
+        # fork up to 3.13; forkserver from 3.14 (a server process that forks
+        # the workers).
+        source = """
+            import multiprocessing as mp
+            def work(n):
+                return len([str(i) * 2 for i in range(n)])  # WORKER SITE
+            if __name__ == "__main__":
+                pool = mp.Pool(2)
+                print(mp.get_start_method(), sum(pool.map(work, [20000] * 4)))
+                pool.close()
+                pool.join()
+        """
+        with tempfile.TemporaryDirectory() as tmp:
+            run, trace, script = record(source, tmp)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            method, total = run.stdout.split()
+            self.assertEqual(total, "80000")
+            children = [os.path.join(tmp, f) for f in os.listdir(tmp)
+                        if f.startswith("out.atrace.")]
+            reports = [summary(child, "--top", "50")[1] for child in children]
+            site_line = line_of(script, "# WORKER SITE")
+        self.assertIn(method, ("fork", "forkserver"))
+        self.assertTrue(all(r["status"] == "complete" for r in reports),
+                        [(r["argv"], r["status"]) for r in reports])
+        sites = [site_at(r, script, site_line) for r in reports]
+        self.assertGreaterEqual(sum(site["allocs"] for site in sites if site), 4 * 20000)
+
     def test_threads_allocating_without_the_gil_lose_nothing(self):
         # zlib allocates through PyMem_RawMalloc while the GIL is released.
         with tempfile.TemporaryDirectory() as tmp:
@@ -250,6 +278,55 @@ class RecordingTest(TestCase):
         self.assertGreaterEqual(raw["allocs"], 8 * 40)
         self.assertEqual(report["unmatched_frees"], 0)
         self.assertGreaterEqual(len(report["threads"]), 9)
+
+    @unittest.skipIf(python_version() < (3, 12), "own-GIL subinterpreters exist from 3.12")
+    def test_subinterpreters_with_their_own_gil_record_in_parallel(self):
+        # concurrent.interpreters (3.14's public API), else the private module.
+        with tempfile.TemporaryDirectory() as tmp:
+            run, trace, script = record("""
+                import threading
+                try:
+                    from concurrent import interpreters
+                    create, destroy = interpreters.create, lambda i: i.close()
+                    execute = lambda i, code: i.exec(code)
+                except ImportError:
+                    try:
+                        import _interpreters as raw
+                        create = lambda: raw.create("isolated")
+                        execute = raw.exec
+                    except ImportError:
+                        import _xxsubinterpreters as raw
+                        create = lambda: raw.create(isolated=True)
+                        execute = raw.run_string
+                    destroy = raw.destroy
+                code = "blocks = [bytes(%d) for _ in range(5000)]"
+                ids = [create() for _ in range(4)]
+                def work(k):
+                    execute(ids[k], code % (400 + k))
+                threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+                for t in threads: t.start()
+                main = [bytes(900) for _ in range(20000)]  # MAIN SITE
+                for t in threads: t.join()
+                for i in ids: destroy(i)
+                print(len(main))
+            """, tmp)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            self.assertEqual(run.stdout, "20000\n")
+            status, report, _ = summary(trace, "--top", "100")
+            main_line = line_of(script, "# MAIN SITE")
+        self.assertEqual(status, 0)
+        self.assertEqual(report["status"], "complete")
+        self.assertEqual(report["lost_events"], 0)
+        self.assertEqual(report["unmatched_frees"], 0)
+        main = site_at(report, script, main_line)
+        self.assertIsNotNone(main, report["top_sites"])
+        self.assertGreaterEqual(main["allocs"], 20000)
+        # Each subinterpreter's 5,000 blocks at line 1 of its own code
+        # (named <script> by concurrent.interpreters, <string> before).
+        inside = [site for site in report["top_sites"] if site["stack"] and
+                  site["stack"][0]["file"] in ("<string>", "<script>") and
+                  site["stack"][0]["line"] == 1]
+        self.assertGreaterEqual(sum(site["allocs"] for site in inside), 4 * 5000)
 
     def test_killed_process_leaves_a_readable_trace(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -124,6 +124,27 @@ class StackTest(TestCase):
             self.assertGreaterEqual(site["bytes"], 5000 + i)
             self.assertLess(site["bytes"], 5000 + i + 200)
 
+    def test_init_frames_have_no_shim_below_them(self):
+        # 3.13+ runs __init__ on top of a shim frame (a static code object
+        # named __init__ in file __init__): the stack goes from __init__
+        # straight to its caller.
+        source = """
+            class Node:
+                def __init__(self, n):
+                    self.payload = bytearray(n)  # INIT SITE
+            def build():
+                nodes = []
+                for _ in range(300):
+                    nodes.append(Node(700))  # CALLER LINE
+                return nodes
+            kept = build()
+        """
+        _, site, script = self.recorded_site(source, "# INIT SITE")
+        self.assertGreaterEqual(site["allocs"], 300)
+        self.assertEqual(functions(site)[:2], ["__init__", "build"])
+        self.assertEqual(site["stack"][1]["file"], script)
+        self.assertEqual(site["stack"][1]["line"], source_line(source, "# CALLER LINE"))
+
     def test_deep_recursion_keeps_every_frame_by_default(self):
         source = """
             import sys
