@@ -25,6 +25,14 @@ def python_version():
     return tuple(int(x) for x in out.split("."))
 
 
+def size_of(expression):
+    """sys.getsizeof(expression) in the interpreter under test: object layouts
+    differ between versions and builds (the free-threaded header is larger)."""
+    out = subprocess.run([PYTHON, "-c", "import sys; print(sys.getsizeof(%s))" % expression],
+                         check=True, capture_output=True, text=True).stdout
+    return int(out)
+
+
 def _is_free_threaded():
     out = subprocess.run([PYTHON, "-c", "import sysconfig; "
                           "print(sysconfig.get_config_var('Py_GIL_DISABLED') or 0)"],

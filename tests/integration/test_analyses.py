@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import ARENATRACE, TestCase, line_of, python_version, record
+from harness import ARENATRACE, TestCase, line_of, python_version, record, size_of
 
 PROTO = "/usr/share/gocode/src/github.com/google/pprof/proto/profile.proto"
 
@@ -48,14 +48,16 @@ class AnalysesTest(TestCase):
             line = line_of(script, "# PEAK SITE")
         self.assertEqual(status, 0, err)
         peak = only_process(report)["peak"]
-        # 20,000 blocks of bytes(1000) (1033 bytes each, with the object
-        # header) are live at once, and nothing like it at the end.
+        # 20,000 blocks of bytes(1000) (1033 bytes each with the object
+        # header, 1049 on the free-threaded build) are live at once, and
+        # nothing like it at the end.
+        each = size_of("bytes(1000)")
         site = sites_at(peak["profile"], script, line)
         self.assertEqual(len(site), 1, peak["profile"]["sites"])
         self.assertGreaterEqual(site[0]["count"], 20000)
         self.assertLess(site[0]["count"], 20000 + 50)
-        self.assertGreaterEqual(site[0]["bytes"], 20000 * 1033)
-        self.assertLess(site[0]["bytes"], 20000 * 1033 + 256 * 1024)
+        self.assertGreaterEqual(site[0]["bytes"], 20000 * each)
+        self.assertLess(site[0]["bytes"], 20000 * each + 256 * 1024)
         # ... which is the largest share of the peak, whose total is exact.
         self.assertGreaterEqual(site[0]["bytes"], 0.75 * peak["peak_bytes"])
         self.assertEqual(peak["profile"]["total"]["bytes"], peak["peak_bytes"])
@@ -150,9 +152,12 @@ class AnalysesTest(TestCase):
         self.assertEqual(two["sites"][0]["line"], leak_line)
         self.assertGreaterEqual(two["sites"][0]["count"], 5000)
         self.assertGreaterEqual(two["alive"]["count"], 5000)
+        # What a phase that leaks nothing still has alive at the end is what
+        # CPython's free lists hold of it: 3.14 keeps up to 100 freed ints
+        # (Py_ints_MAXFREELIST), which never reach the allocator's free.
         for other in ("after mark 'one'", "after mark 'three'"):
             survivors = alive_at_end(other)
-            self.assertLess(survivors["alive"]["count"], 50, survivors)
+            self.assertLess(survivors["alive"]["count"], 50 + 100, survivors)
             self.assertNotIn(leak_line, [s["line"] for s in survivors["sites"]])
 
     def test_temporary_counts_allocations_freed_at_once(self):
