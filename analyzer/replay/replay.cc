@@ -124,6 +124,10 @@ void Replay::Finish() {
 // --- Memory events ----------------------------------------------------------
 
 uint8_t Replay::FlagsForNewBlock(StackId stack, trace::Domain domain) {
+  // Most blocks: no filter, start-up over. One test, the flags precomputed.
+  if (__builtin_expect(common_case_, 1)) {
+    return selection_.SeqInWindow(state_.seq) ? common_flags_ : common_flags_ & ~kInWindow;
+  }
   uint8_t flags = 0;
   bool selected = true;
   if (selection_.filters_files()) {
@@ -144,10 +148,19 @@ uint8_t Replay::FlagsForNewBlock(StackId stack, trace::Domain domain) {
     } else {
       state_.startup_end_seq = state_.seq;
       state_.startup_end_micros = state_.now;
+      UpdateCommonFlags();
     }
   }
   if (state_.finalizing) flags |= kTeardown;
   return flags;
+}
+
+// The flags every block gets when nothing filters by stack, thread or
+// domain, once start-up is over.
+void Replay::UpdateCommonFlags() {
+  common_case_ = !selection_.filters_files() && !selection_.threads && !selection_.domain &&
+                 state_.startup_end_seq != 0;
+  common_flags_ = kSelected | (in_window_ ? kInWindow : 0) | (state_.finalizing ? kTeardown : 0);
 }
 
 bool Replay::IsMain(FrameId frame) {
@@ -349,6 +362,7 @@ bool Replay::operator()(const trace::Time& r) {
   state_.now = r.micros;
   state_.clock.emplace_back(state_.seq, state_.now);
   in_window_ = state_.now >= selection_.from_micros && state_.now < selection_.to_micros;
+  UpdateCommonFlags();
   for (ReplayObserver* observer : observers_) observer->OnTime(state_.now);
   return true;
 }
@@ -395,6 +409,7 @@ bool Replay::operator()(const trace::Finalizing&) {
   state_.finalizing = true;
   state_.finalizing_micros = state_.now;
   state_.finalizing_seq = state_.seq;
+  UpdateCommonFlags();
   for (ReplayObserver* observer : observers_) observer->OnFinalizing();
   return true;
 }

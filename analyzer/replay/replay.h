@@ -72,6 +72,7 @@ class Replay {
   void Subtract(const Block& block);
   void Add(DomainTotals& totals, uint64_t size);
   uint8_t FlagsForNewBlock(StackId stack, trace::Domain domain);
+  void UpdateCommonFlags();
   void NoteStackDefined(StackId stack);
   bool IsMain(FrameId frame);  // the outermost frame of the program's main code
   void Finish();
@@ -85,6 +86,8 @@ class Replay {
   std::vector<int8_t> code_is_main_;      // per code: -1 not known yet
   std::vector<uint8_t> thread_selected_;
   bool in_window_ = true;
+  bool common_case_ = false;
+  uint8_t common_flags_ = 0;
   bool paused_ = false;
   uint64_t paused_since_ = 0;
   bool exec_last_ = false;

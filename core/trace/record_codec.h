@@ -15,6 +15,17 @@
 
 namespace arenatrace::trace {
 
+// Records whose fields are all numbers (at most 5, with at most 2 addresses):
+// the encoder writes them with one room check, the decoder reads them with
+// one bound check.
+template <class R>
+inline constexpr bool kNumbersOnlyRecord =
+    std::is_same_v<R, Alloc> || std::is_same_v<R, Free> || std::is_same_v<R, Realloc> ||
+    std::is_same_v<R, AllocWeighted> || std::is_same_v<R, Time> ||
+    std::is_same_v<R, ThreadSwitch> || std::is_same_v<R, Frame> || std::is_same_v<R, Stack>;
+inline constexpr size_t kMaxNumbersOnlyFields = 5;
+inline constexpr size_t kMaxNumbersOnlyAddresses = 2;
+
 // Appends records to a byte buffer. Delta state is per chunk: call
 // StartChunk() whenever a new chunk begins.
 class RecordEncoder {
@@ -96,13 +107,9 @@ class RecordEncoder {
   }
 
  private:
-  // Records whose fields are all numbers (at most 5, so that they fit in
-  // kRoom), and are written without a room check per field.
+  // Written without a room check per field (they fit in kRoom).
   template <class R>
-  static constexpr bool kNumbersOnly =
-      std::is_same_v<R, Alloc> || std::is_same_v<R, Free> || std::is_same_v<R, Realloc> ||
-      std::is_same_v<R, AllocWeighted> || std::is_same_v<R, Time> ||
-      std::is_same_v<R, ThreadSwitch> || std::is_same_v<R, Frame> || std::is_same_v<R, Stack>;
+  static constexpr bool kNumbersOnly = kNumbersOnlyRecord<R>;
 
   struct NumberWriter {
     uint8_t* cursor;
@@ -258,9 +265,7 @@ class RecordDecoder {
   void Address(uint64_t& address, size_t stream) {
     uint64_t encoded = 0;
     if (ok_ && !GetVarint(&addresses_, addresses_end_, &encoded)) Fail("an address is cut short");
-    const int64_t delta =
-        (encoded & 1) ? UnZigZag(encoded >> 1) : static_cast<int64_t>(UnZigZag(encoded >> 1) * 16);
-    address = previous_addresses_[stream] + static_cast<uint64_t>(delta);
+    address = previous_addresses_[stream] + DeltaOf(encoded);
     previous_addresses_[stream] = address;
   }
   void StackRef(uint32_t& stack) {
@@ -296,8 +301,52 @@ class RecordDecoder {
     if (ok_) error_ = why;
     ok_ = false;
   }
+  // The numbers of a numbers-only record, when the streams hold enough
+  // bytes for the longest one: one bound check per record, not per byte.
+  struct UncheckedReader {
+    RecordDecoder* d;
+    bool ok = true;
+    void Varint(uint64_t& value) { ok &= GetVarintUnchecked(&d->cursor_, &value); }
+    void Signed(int64_t& value) {
+      uint64_t encoded = 0;
+      Varint(encoded);
+      value = UnZigZag(encoded);
+    }
+    void Address(uint64_t& address, size_t stream) {
+      uint64_t encoded = 0;
+      ok &= GetVarintUnchecked(&d->addresses_, &encoded);
+      address = d->previous_addresses_[stream] + DeltaOf(encoded);
+      d->previous_addresses_[stream] = address;
+    }
+    void StackRef(uint32_t& stack) {
+      uint64_t encoded = 0;
+      Varint(encoded);
+      stack = static_cast<uint32_t>(static_cast<int64_t>(d->previous_stack_) + UnZigZag(encoded));
+      d->previous_stack_ = stack;
+    }
+    void TimeDelta(uint64_t& micros) {
+      uint64_t delta = 0;
+      Varint(delta);
+      micros = d->previous_micros_ + delta;
+      d->previous_micros_ = micros;
+    }
+  };
+  static uint64_t DeltaOf(uint64_t encoded) {
+    // Unsigned arithmetic: a damaged delta wraps instead of overflowing.
+    const uint64_t delta = static_cast<uint64_t>(UnZigZag(encoded >> 1));
+    return (encoded & 1) ? delta : delta * 16;
+  }
+  bool RoomForUncheckedRecord() const {
+    return end_ - cursor_ >= static_cast<ptrdiff_t>(kMaxNumbersOnlyFields * kMaxVarintBytes) &&
+           addresses_end_ - addresses_ >=
+               static_cast<ptrdiff_t>(kMaxNumbersOnlyAddresses * kMaxVarintBytes);
+  }
+
   template <class R, class Handler>
   bool One(uint8_t tag, Handler& handler) {
+    if constexpr (kNumbersOnlyRecord<R>) {
+      if (__builtin_expect(RoomForUncheckedRecord(), 1)) return OneUnchecked<R>(tag, handler);
+    }
     R record{};
     if constexpr (requires { record.domain; }) {
       const uint8_t domain = tag >> kTagDomainShift;
@@ -309,6 +358,33 @@ class RecordDecoder {
     }
     record.Fields(*this);
     if (!ok_) return false;
+    if constexpr (std::is_same_v<decltype(handler(record)), bool>) {
+      if (!handler(record) && ok_) Fail("a record the reader refused");
+    } else {
+      handler(record);
+    }
+    return ok_;
+  }
+
+  template <class R, class Handler>
+  bool OneUnchecked(uint8_t tag, Handler& handler) {
+    R record{};
+    if constexpr (requires { record.domain; }) {
+      const uint8_t domain = tag >> kTagDomainShift;
+      if (domain >= kNumDomains) {
+        Fail("unknown allocator domain");
+        return false;
+      }
+      record.domain = static_cast<Domain>(domain);
+    }
+    UncheckedReader reader{this};
+    record.Fields(reader);
+    if (!reader.ok) {
+      Fail("a number longer than 10 bytes");
+      return false;
+    }
+    // RoomForUncheckedRecord left room for the longest record: neither
+    // stream was read past its end.
     if constexpr (std::is_same_v<decltype(handler(record)), bool>) {
       if (!handler(record) && ok_) Fail("a record the reader refused");
     } else {
