@@ -1,0 +1,126 @@
+// libFuzzer target: any bytes replayed as a trace, through every analysis and
+// every text and JSON renderer, must give a report or a clear stop, never a
+// crash, a hang, undefined behaviour or a huge allocation. The trace reader
+// fuzzer checks the chunks and records; this one checks what the analyzer
+// does with records that decode but make no sense (ids out of order, frees
+// of nothing, times going back, strings that are not UTF-8 ...). Run by ctest
+// for a bounded time (tests/fuzz/CMakeLists.txt).
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+
+#include "analyzer/analyses/allocated.h"
+#include "analyzer/analyses/fragmentation.h"
+#include "analyzer/analyses/gc.h"
+#include "analyzer/analyses/generations.h"
+#include "analyzer/analyses/leaks.h"
+#include "analyzer/analyses/peak.h"
+#include "analyzer/analyses/temporary.h"
+#include "analyzer/analyses/timeline.h"
+#include "analyzer/render/json_report.h"
+#include "analyzer/render/text_report.h"
+#include "analyzer/replay/replay.h"
+#include "core/trace/chunk_streams.h"
+#include "core/trace/chunk_writer.h"
+#include "core/trace/record_codec.h"
+
+namespace at = arenatrace::analyzer;
+
+namespace {
+
+// The file the replay reads, in memory. Random bytes rarely pass a chunk's
+// checksum, so most inputs are wrapped in a well-formed file: the first byte
+// says how. 0: the bytes are the whole file; 1: they are records as the
+// preload's threads write them (one stream), transposed into a chunk as the
+// writer thread does; anything else: they are a chunk's payload as it is.
+int TraceFileOf(const uint8_t* data, size_t size) {
+  const int fd = memfd_create("trace", 0);
+  if (fd < 0 || size == 0) return fd;
+  const uint8_t mode = data[0];
+  ++data;
+  --size;
+  if (mode == 0) {
+    if (write(fd, data, size) != static_cast<ssize_t>(size)) return -1;
+    return fd;
+  }
+  namespace trace = arenatrace::trace;
+  trace::ChunkWriter writer(dup(fd), 1);
+  trace::ByteBuffer rows;
+  trace::RecordEncoder encoder(&rows);
+  trace::Header header;
+  header.pid = 42;
+  header.argv = {"python3", "app.py"};
+  header.python_version = "3.12.1";
+  header.allocator = "arenatrace";
+  header.time_resolution_micros = 1000;
+  encoder.PutHeader(header);
+  if (!writer.WriteFileHeader() ||
+      !writer.WriteChunk(trace::ChunkKind::kHeader, rows.data(), rows.size())) {
+    return -1;
+  }
+  trace::ChunkStreams streams;
+  trace::ByteBuffer payload;
+  if (mode == 1 && trace::RecordTransposer::Transpose(data, size, &streams)) {
+    streams.Join(&payload);
+    data = payload.data();
+    size = payload.size();
+  }
+  writer.WriteChunk(trace::ChunkKind::kRecords, data, size);
+  return fd;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const int fd = TraceFileOf(data, size);
+  if (fd < 0) return 0;
+  const std::string path = "/proc/self/fd/" + std::to_string(fd);
+
+  at::Replay replay;
+  at::AllocatedAnalysis allocated;
+  at::PeakAnalysis peak;
+  at::LeaksAnalysis leaks;
+  at::TemporaryAnalysis temporary;
+  at::GenerationsAnalysis generations;
+  at::GcAnalysis gc;
+  at::TimelineAnalysis timeline;
+  at::FragmentationAnalysis fragmentation;
+  for (at::ReplayObserver* observer : std::initializer_list<at::ReplayObserver*>{
+           &allocated, &peak, &leaks, &temporary, &generations, &gc, &timeline, &fragmentation}) {
+    replay.Add(observer);
+  }
+  std::string error;
+  if (!replay.Run(path, &error)) {
+    if (error.empty()) __builtin_trap();  // a refusal must say why
+    close(fd);
+    return 0;
+  }
+  close(fd);
+
+  const at::ListLimits limits;
+  std::string out;
+  out += at::JsonText(at::ProfileJson(allocated.profile(), limits));
+  out += at::JsonText(at::ProfileJson(temporary.profile(), limits));
+  out += at::JsonText(at::PeakJson(peak.Result(), limits));
+  out += at::JsonText(at::LeaksJson(leaks.result(), limits));
+  out += at::JsonText(at::GenerationsJson(generations.result()));
+  out += at::JsonText(at::GcJson(gc.result(), limits));
+  out += at::JsonText(at::TimelineJson(timeline.result(), 50));
+  out += at::JsonText(at::FragmentationJson(fragmentation.result(), limits));
+  out += at::ProfileText(allocated.profile(), limits);
+  out += at::ProfileText(temporary.profile(), limits);
+  out += at::PeakText(peak.Result(), limits);
+  out += at::LeaksText(leaks.result(), limits);
+  out += at::GenerationsText(generations.result(), limits);
+  out += at::GcText(gc.result(), limits);
+  out += at::TimelineText(timeline.result(), 60);
+  out += at::FragmentationText(fragmentation.result(), limits);
+  // Text reports go to terminals: no escape sequence may pass through.
+  for (char c : out) {
+    if (c == '\x1b') __builtin_trap();
+  }
+  return 0;
+}
