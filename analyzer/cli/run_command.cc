@@ -90,12 +90,22 @@ const char* FileTypeName(mode_t mode) {
   return "not a regular file";
 }
 
-// A file the preload is to write: a regular file, or a name in an existing
-// directory. Anything else would be found out only inside the program (a
-// FIFO would block it in open(), /dev/full would swallow the data), so it is
-// a usage error here. Returns the absolute path, or sets `error`.
+enum class FileCheck {
+  // --stats-json: a regular file, or a new name in an existing directory;
+  // the preload appends one line at exit and cannot tell a full device.
+  kStrict,
+  // -o: the preload reports a trace it cannot write (a missing directory,
+  // a full disk, /dev/full) in one line and the program runs on, as
+  // documented; only what would hang the program or write over something
+  // that is not a file (a directory, a FIFO, a socket, a disk) is refused.
+  kTrace,
+};
+
+// Checks a file the preload is to write before the program starts, so that
+// a name it cannot use is a usage error here rather than a surprise inside
+// the program. Returns the absolute path, or sets `error`.
 bool CheckOutputFile(const char* option, const std::string& name, size_t max_length,
-                     std::string* path, std::string* error) {
+                     FileCheck check, std::string* path, std::string* error) {
   if (name.empty()) {
     *error = absl::StrCat(option, " needs a file name");
     return false;
@@ -113,7 +123,8 @@ bool CheckOutputFile(const char* option, const std::string& name, size_t max_len
   }
   struct stat st;
   if (stat(path->c_str(), &st) == 0) {
-    if (!S_ISREG(st.st_mode)) {
+    const bool allowed = S_ISREG(st.st_mode) || (check == FileCheck::kTrace && S_ISCHR(st.st_mode));
+    if (!allowed) {
       *error =
           absl::StrCat(option, " ", name, ": ", FileTypeName(st.st_mode), ", not a regular file");
       return false;
@@ -121,7 +132,7 @@ bool CheckOutputFile(const char* option, const std::string& name, size_t max_len
     return true;
   }
   const std::string dir = std::filesystem::path(*path).parent_path().string();
-  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+  if (check == FileCheck::kStrict && (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))) {
     *error = absl::StrCat(option, " ", name, ": ", dir, " is not a directory");
     return false;
   }
@@ -435,7 +446,8 @@ int RunCommand(const std::vector<std::string>& args) {
       options.stats = true;
     } else if (OptionValue(args, &i, {"--stats-json"}, &value, &missing)) {
       std::string error;
-      if (!CheckOutputFile("--stats-json", value, 1024, &options.stats_json, &error)) {
+      if (!CheckOutputFile("--stats-json", value, 1024, FileCheck::kStrict, &options.stats_json,
+                           &error)) {
         return UsageError(error);
       }
     } else {
@@ -449,7 +461,8 @@ int RunCommand(const std::vector<std::string>& args) {
   }
   if (options.trace && !options.output.empty()) {
     std::string absolute, error;
-    if (!CheckOutputFile("-o", options.output, 4096, &absolute, &error)) return UsageError(error);
+    if (!CheckOutputFile("-o", options.output, 4096, FileCheck::kTrace, &absolute, &error))
+      return UsageError(error);
   }
 
   const std::optional<std::string> library = FindPreloadLibrary();

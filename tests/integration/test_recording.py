@@ -362,8 +362,11 @@ class RecordingTest(TestCase):
                 env=clean_env(), capture_output=True, text=True)
         self.assertEqual(result.returncode, 5)
         self.assertEqual(result.stdout, "499500\n")
-        self.assertEqual(result.stderr.count("arenatrace:"), 1, result.stderr)
-        self.assertIn("cannot write the trace /nonexistent-dir/out.atrace", result.stderr)
+        # The preload's one line, and run's: nothing was written.
+        self.assertEqual(result.stderr.count("arenatrace:"), 2, result.stderr)
+        self.assertEqual(result.stderr.count("cannot write the trace /nonexistent-dir/out.atrace"),
+                         1, result.stderr)
+        self.assertIn("arenatrace: no trace written", result.stderr)
 
     def test_full_disk_stops_recording_and_the_program_runs(self):
         if not os.path.exists("/dev/full"):
@@ -376,8 +379,9 @@ class RecordingTest(TestCase):
                                     env=clean_env(), capture_output=True, text=True)
         self.assertEqual(result.returncode, 0)
         self.assertEqual(result.stdout, "300000\n")
-        self.assertEqual(result.stderr.count("arenatrace:"), 1, result.stderr)
-        self.assertIn("No space left on device", result.stderr)
+        self.assertEqual(result.stderr.count("arenatrace:"), 2, result.stderr)
+        self.assertEqual(result.stderr.count("No space left on device"), 1, result.stderr)
+        self.assertIn("arenatrace: no trace written", result.stderr)
 
     def test_gc_collections_marks_and_finalisation(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -198,9 +198,7 @@ class OutputReportTest(TestCase):
             marker = os.path.join(tmp, "ran")
             program = ["--", PYTHON, "-c", "open(%r, 'w')" % marker]
             for output, why in [(tmp, "a directory, not a regular file"),
-                                (fifo, "a pipe (FIFO), not a regular file"),
-                                ("/dev/null", "a character device, not a regular file"),
-                                (os.path.join(tmp, "missing", "out.atrace"), "is not a directory")]:
+                                (fifo, "a pipe (FIFO), not a regular file")]:
                 with self.subTest(output=output):
                     status, _, err = self.run_command("-o", output, *program)
                     self.assertEqual(status, 2, err)
@@ -208,6 +206,17 @@ class OutputReportTest(TestCase):
                     self.assertIn(why, err)
                     self.assertFalse(os.path.exists(marker), "the program ran")
             self.assertTrue(stat.S_ISFIFO(os.stat(fifo).st_mode))
+
+    def test_a_trace_that_cannot_be_written_is_not_reported_as_written(self):
+        # The program runs, the preload says why in one line (test_recording),
+        # and run does not claim the trace.
+        with tempfile.TemporaryDirectory() as tmp:
+            for output in (os.path.join(tmp, "missing", "out.atrace"), "/dev/full"):
+                with self.subTest(output=output):
+                    status, _, err = self.run_command("-o", output, "--", PYTHON, "-c", "x = 1")
+                    self.assertEqual(status, 0, err)
+                    self.assertNotIn("trace written to", err)
+                    self.assertIn("arenatrace: no trace written", err)
 
     def test_default_output_keeps_the_programs_whole_name(self):
         name = os.path.basename(PYTHON)  # python3.11, python3.14t, python
