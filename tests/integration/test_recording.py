@@ -345,9 +345,15 @@ class RecordingTest(TestCase):
                 os.kill(pid, signal.SIGKILL)
             process.communicate(timeout=30)
             status, report, err = summary(trace, "--top", "50")
+            peak = subprocess.run([ARENATRACE, "peak", "--json", trace], capture_output=True,
+                                  text=True).stdout
         self.assertEqual(status, 3)
         self.assertIn("incomplete", err)
         self.assertEqual(report["status"], "cut_short")
+        # Every chunk is intact: the reason is that the trace was never closed.
+        self.assertEqual(report["problem"],
+                         "the process ended without closing its trace (killed?)")
+        self.assertEqual(json.loads(peak)["processes"][0]["problem"], report["problem"])
         site = site_at(report, script, 2)
         self.assertIsNotNone(site, report["top_sites"])
         self.assertGreaterEqual(site["allocs"], 200000)
