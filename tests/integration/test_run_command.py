@@ -207,6 +207,14 @@ class OutputReportTest(TestCase):
                     self.assertFalse(os.path.exists(marker), "the program ran")
             self.assertTrue(stat.S_ISFIFO(os.stat(fifo).st_mode))
 
+    def test_a_fifo_named_like_a_childs_trace_is_not_opened_or_reported(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            trace = os.path.join(tmp, "out.atrace")
+            os.mkfifo(trace + ".99999")  # opened to read, without a writer, it would hang run
+            status, _, err = self.run_command("-o", trace, "--", PYTHON, "-c", "x = 1")
+            self.assertEqual(status, 0, err)
+            self.assertEqual(re.findall(r"trace written to (.*)", err), [trace], err)
+
     def test_a_trace_that_cannot_be_written_is_not_reported_as_written(self):
         # The program runs, the preload says why in one line (test_recording),
         # and run does not claim the trace.
