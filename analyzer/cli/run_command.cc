@@ -381,7 +381,9 @@ bool OptionValue(const std::vector<std::string>& args, size_t* i,
       return true;
     }
     if (arg == name) {
-      *missing = *i + 1 >= args.size();
+      // "-o -- python app.py" forgot the file name: "--" is not one (a name
+      // that starts with "-" can be given as --output=-name or ./-name).
+      *missing = *i + 1 >= args.size() || absl::StartsWith(args[*i + 1], "-");
       if (!*missing) *value = args[++*i];
       return true;
     }

@@ -253,6 +253,8 @@ class OptionTest(TestCase):
             cases = [
                 (["-o"], "-o needs a file name"),
                 (["--output="], "--output needs a file name"),
+                (["-o", "--", "true"], "-o needs a file name"),
+                (["--output", "--no-trace"], "--output needs a file name"),
                 (["--output"], "--output needs a file name"),
                 (["--stats-json="], "--stats-json needs a file name"),
                 (["--stats-json"], "--stats-json needs a file name"),
@@ -270,8 +272,8 @@ class OptionTest(TestCase):
             ]
             for args, message in cases:
                 with self.subTest(args=args):
-                    needs_command = args and args[-1] not in ("-o", "--output", "--stats-json",
-                                                              "--max-depth", "--allocator")
+                    needs_command = args and args[-1] not in (
+                        "-o", "--output", "--stats-json", "--max-depth", "--allocator", "true")
                     argv = [ARENATRACE, "run", *args] + (["--", "true"] if needs_command else [])
                     result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
                     self.assertEqual(result.returncode, 2, result.stderr)
