@@ -343,6 +343,15 @@ int RunAndReport(RunOptions& options) {
   while ((got = read(exec_pipe[0], &exec_error, sizeof exec_error)) < 0 && errno == EINTR) {
   }
   close(exec_pipe[0]);
+  // Wait for the end without reaping, then stop forwarding, then reap: once
+  // reaped, the pid may be reused by another process, which a late signal
+  // must not reach.
+  siginfo_t ended;
+  while (waitid(P_PID, static_cast<id_t>(child), &ended, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
+  }
+  sigprocmask(SIG_BLOCK, &forwarded, nullptr);
+  g_child = 0;
+  sigprocmask(SIG_SETMASK, &saved_mask, nullptr);
   int status = 0;
   while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
