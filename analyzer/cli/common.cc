@@ -15,7 +15,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "analyzer/model/text.h"
+#include "core/trace/file_format.h"
 #include "core/trace/trace_reader.h"
+
+#ifndef ARENATRACE_VERSION
+#define ARENATRACE_VERSION "unknown"
+#endif
 
 namespace arenatrace::cli {
 
@@ -70,6 +75,7 @@ void AddCommonOptions(CLI::App& app, CommonOptions* o, unsigned which) {
 }
 
 int Parse(CLI::App& app, const std::vector<std::string>& args) {
+  app.set_version_flag("--version", "arenatrace " ARENATRACE_VERSION);
   std::vector<const char*> argv = {app.get_name().c_str()};
   for (const std::string& arg : args) argv.push_back(arg.c_str());
   try {
@@ -77,8 +83,15 @@ int Parse(CLI::App& app, const std::vector<std::string>& args) {
   } catch (const CLI::CallForHelp&) {
     fputs(app.help().c_str(), stdout);
     return kOk;
+  } catch (const CLI::CallForVersion&) {
+    printf("arenatrace %s (trace format %u)\n", ARENATRACE_VERSION, trace::kFormatVersion);
+    return kOk;
   } catch (const CLI::ParseError& e) {
-    fprintf(stderr, "%s: %s\n\n%s", app.get_name().c_str(), e.what(), app.help().c_str());
+    // One line: a script's log shows the error, not a page of help.
+    std::string what = e.what();
+    std::replace(what.begin(), what.end(), '\n', ' ');
+    fprintf(stderr, "%s: %s (see '%s --help')\n", app.get_name().c_str(),
+            analyzer::Printable(what).c_str(), app.get_name().c_str());
     return kUsage;
   }
   return -1;
@@ -110,6 +123,7 @@ int LoadRun(const CLI::App& app, const CommonOptions& options, LoadedRun* loaded
                 kUsage);
   }
   for (const std::string& warning : loaded->run.warnings) {
+    if (options.quiet) break;
     fprintf(stderr, "arenatrace: %s\n", analyzer::Printable(warning).c_str());
   }
   return -1;
@@ -285,17 +299,19 @@ bool WriteOutput(const CommonOptions& options, const std::string& text) {
   return true;
 }
 
-int FinishWithStatus(const std::vector<const ProcessReplay*>& processes, const analyzer::Run& run) {
+int FinishWithStatus(const std::vector<const ProcessReplay*>& processes, const analyzer::Run& run,
+                     bool quiet) {
   int status = kOk;
   for (const ProcessReplay* p : processes) {
     const analyzer::ReplayState& s = p->replay->state();
     if (s.Complete()) continue;
+    status = kIncomplete;
+    if (quiet) continue;
     fprintf(
         stderr, "arenatrace: %s: the trace is incomplete (%s); shown up to its last intact chunk\n",
         analyzer::Printable(run.traces[p->index].path).c_str(),
         analyzer::Printable(s.problem.empty() ? "the process ended without closing it" : s.problem)
             .c_str());
-    status = kIncomplete;
   }
   return status;
 }

@@ -48,6 +48,9 @@ struct CommonOptions {
   std::string output;
   size_t top = 20;
   std::string min_share = "0";
+  // Set when the same run is loaded again (diff's measures and sides): its
+  // warnings and incomplete traces were said the first time.
+  bool quiet = false;
 
   analyzer::ListLimits limits() const;
 };
@@ -96,7 +99,8 @@ bool ResolveSelection(const CommonOptions& options, const std::string& path,
 bool WriteOutput(const CommonOptions& options, const std::string& text);
 
 // After the report: one line per incomplete trace on stderr; the exit status.
-int FinishWithStatus(const std::vector<const ProcessReplay*>& processes, const analyzer::Run& run);
+int FinishWithStatus(const std::vector<const ProcessReplay*>& processes, const analyzer::Run& run,
+                     bool quiet = false);
 
 template <class AddObservers>
 int ReplayProcess(const analyzer::TraceFile& trace, const CommonOptions& options,

@@ -23,13 +23,16 @@ struct Side {
   bool incomplete = false;
 };
 
+// Each measure replays the run again: only the first says what is wrong with it.
 int LoadSide(const CLI::App& app, const CommonOptions& options, Side* side) {
+  CommonOptions again = options;
   for (int m = 0; m < 3; ++m) {
     if (const int status =
-            MergedProfile(app, options, kMeasures[m], 0, &side->profiles[m], &side->incomplete);
+            MergedProfile(app, again, kMeasures[m], 0, &side->profiles[m], &side->incomplete);
         status >= 0) {
       return status;
     }
+    again.quiet = true;
   }
   return -1;
 }
@@ -76,6 +79,7 @@ int DiffCommand(const std::vector<std::string>& args) {
     b_options.trace = other;
     b_options.pids.clear();
   }
+  b_options.quiet = b_options.trace == a_options.trace;
   if (const int status = LoadSide(app, a_options, &a); status >= 0) return status;
   if (const int status = LoadSide(app, b_options, &b); status >= 0) return status;
 

@@ -6,6 +6,7 @@
 
 #include "analyzer/cli/commands.h"
 #include "analyzer/cli/run_command.h"
+#include "analyzer/model/text.h"
 #include "core/trace/file_format.h"
 
 #ifndef ARENATRACE_VERSION
@@ -73,7 +74,7 @@ int main(int argc, char** argv) {
   for (const Subcommand& c : kSubcommands) {
     if (command == c.name) return c.run(args);
   }
-  fprintf(stderr, "arenatrace: unknown command '%s'\n\n", command.c_str());
-  PrintUsage(stderr);
+  fprintf(stderr, "arenatrace: unknown command '%s' (see 'arenatrace --help')\n",
+          arenatrace::analyzer::Printable(command).c_str());
   return 2;
 }

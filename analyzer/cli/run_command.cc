@@ -1,6 +1,9 @@
 #include "analyzer/cli/run_command.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,12 +14,22 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <initializer_list>
+#include <memory>
 #include <optional>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "analyzer/model/text.h"
+#include "core/trace/file_format.h"
+#include "core/trace/trace_reader.h"
+
+#ifndef ARENATRACE_VERSION
+#define ARENATRACE_VERSION "unknown"
+#endif
 
 namespace arenatrace::cli {
 namespace {
@@ -42,7 +55,12 @@ constexpr char kRunUsage[] =
     "                                   allocator (default), or keep CPython's pymalloc\n"
     "  --stats                          print allocator statistics when each Python exits\n"
     "  --stats-json=FILE                append each Python process's statistics to FILE\n"
-    "                                   as one JSON line\n";
+    "                                   (a regular file) as one JSON line\n"
+    "  --version                        which arenatrace this is\n"
+    "\n"
+    "Options take their value as --name=VALUE or --name VALUE. SIGTERM, SIGINT,\n"
+    "SIGHUP and SIGQUIT sent to arenatrace run are passed on to the command;\n"
+    "arenatrace run exits with the command's status, or dies of its signal.\n";
 
 struct RunOptions {
   std::string output;
@@ -56,16 +74,79 @@ struct RunOptions {
   std::vector<std::string> command;
 };
 
+// One line, so that a script's log shows the error and not a page of help.
 int UsageError(const std::string& message) {
-  fprintf(stderr, "arenatrace run: %s\n\n%s", message.c_str(), kRunUsage);
+  fprintf(stderr, "arenatrace run: %s (see 'arenatrace run --help')\n",
+          analyzer::Printable(message).c_str());
   return 2;
+}
+
+const char* FileTypeName(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a pipe (FIFO)";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  return "not a regular file";
+}
+
+enum class FileCheck {
+  // --stats-json: a regular file, or a new name in an existing directory;
+  // the preload appends one line at exit and cannot tell a full device.
+  kStrict,
+  // -o: the preload reports a trace it cannot write (a missing directory,
+  // a full disk, /dev/full) in one line and the program runs on, as
+  // documented; only what would hang the program or write over something
+  // that is not a file (a directory, a FIFO, a socket, a disk) is refused.
+  kTrace,
+};
+
+// Checks a file the preload is to write before the program starts, so that
+// a name it cannot use is a usage error here rather than a surprise inside
+// the program. Returns the absolute path, or sets `error`.
+bool CheckOutputFile(const char* option, const std::string& name, size_t max_length,
+                     FileCheck check, std::string* path, std::string* error) {
+  if (name.empty()) {
+    *error = absl::StrCat(option, " needs a file name");
+    return false;
+  }
+  std::error_code ec;
+  *path = std::filesystem::absolute(name, ec).lexically_normal().string();
+  if (ec) {
+    *error = absl::StrCat(option, " ", name, ": ", ec.message());
+    return false;
+  }
+  // The preload keeps the name in a fixed buffer (no allocation inside Python).
+  if (path->size() >= max_length) {
+    *error = absl::StrCat(option, " ", name, ": longer than ", max_length - 1, " bytes");
+    return false;
+  }
+  struct stat st;
+  if (stat(path->c_str(), &st) == 0) {
+    const bool allowed = S_ISREG(st.st_mode) || (check == FileCheck::kTrace && S_ISCHR(st.st_mode));
+    if (!allowed) {
+      *error =
+          absl::StrCat(option, " ", name, ": ", FileTypeName(st.st_mode), ", not a regular file");
+      return false;
+    }
+    return true;
+  }
+  const std::string dir = std::filesystem::path(*path).parent_path().string();
+  if (check == FileCheck::kStrict && (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))) {
+    *error = absl::StrCat(option, " ", name, ": ", dir, " is not a directory");
+    return false;
+  }
+  return true;
 }
 
 // The preload library: ARENATRACE_LIBRARY, else ../lib/libarenatrace.so next
 // to this executable (the layout of both the build tree and an install).
 std::optional<std::string> FindPreloadLibrary() {
   if (const char* path = getenv("ARENATRACE_LIBRARY"); path != nullptr && *path != '\0') {
-    return std::filesystem::absolute(path).string();
+    std::error_code error;
+    const std::filesystem::path absolute = std::filesystem::absolute(path, error);
+    if (error) return std::nullopt;
+    return absolute.string();
   }
   std::error_code error;
   const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
@@ -89,8 +170,8 @@ std::string PreloadValue(const std::string& library) {
   return absl::StrJoin(entries, ":");
 }
 
-// "<pid>" or "<pid>.<n>".
-bool IsProcessSuffix(absl::string_view suffix) {
+// "<pid>" or "<pid>.<n>"; the pid.
+bool IsProcessSuffix(absl::string_view suffix, uint64_t* pid) {
   const std::vector<absl::string_view> parts = absl::StrSplit(suffix, '.');
   if (parts.size() > 2) return false;
   for (absl::string_view part : parts) {
@@ -98,13 +179,27 @@ bool IsProcessSuffix(absl::string_view suffix) {
       return false;
     }
   }
-  return true;
+  return absl::SimpleAtoi(parts[0], pid);
 }
 
-// Where the traces of a run went: the output itself and <output>.<pid>[.<n>]
-// for every other Python process, written since `started`.
-std::vector<std::string> TracesWritten(const std::string& output,
-                                       std::filesystem::file_time_type started) {
+// Whether `path` is a trace that this run's process `pid` started: a file
+// that merely has the name (junk, an earlier run's trace, a trace the
+// program could not overwrite) is not reported as written.
+bool IsTraceOfThisRun(const std::string& path, uint64_t pid, uint64_t started_unix_micros) {
+  std::string error;
+  std::unique_ptr<trace::TraceReader> reader = trace::TraceReader::Open(path, &error);
+  if (!reader) return false;
+  // The header's start is taken by the process itself, after our fork.
+  // (Slack for a clock read at a coarser resolution, not for an earlier run.)
+  constexpr uint64_t kClockSlack = 50000;
+  return reader->header().pid == pid &&
+         reader->header().start_unix_micros + kClockSlack >= started_unix_micros;
+}
+
+// Where the traces of a run went: the output itself (written by `root`) and
+// <output>.<pid>[.<n>] for every other Python process.
+std::vector<std::string> TracesWritten(const std::string& output, pid_t root,
+                                       uint64_t started_unix_micros) {
   std::vector<std::string> traces;
   std::error_code error;
   const std::filesystem::path path(output);
@@ -112,9 +207,12 @@ std::vector<std::string> TracesWritten(const std::string& output,
   const std::string base = path.filename().string();
   for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
     const std::string name = entry.path().filename().string();
-    const bool ours = name == base || (absl::StartsWith(name, base + ".") &&
-                                       IsProcessSuffix(name.substr(base.size() + 1)));
-    if (ours && entry.last_write_time(error) >= started) traces.push_back(entry.path().string());
+    uint64_t pid = static_cast<uint64_t>(root);
+    const bool named = name == base || (absl::StartsWith(name, base + ".") &&
+                                        IsProcessSuffix(name.substr(base.size() + 1), &pid));
+    // Named as the user named the output: "out.atrace", not "./out.atrace".
+    const std::string shown = path.has_parent_path() ? entry.path().string() : name;
+    if (named && IsTraceOfThisRun(shown, pid, started_unix_micros)) traces.push_back(shown);
   }
   std::sort(traces.begin(), traces.end(), [](const std::string& a, const std::string& b) {
     return a.size() != b.size() ? a.size() < b.size() : a < b;
@@ -122,11 +220,56 @@ std::vector<std::string> TracesWritten(const std::string& output,
   return traces;
 }
 
-// "<script or program>.<pid>.atrace" in the current directory.
+bool IsPythonName(const std::string& program) {
+  const std::string name = std::filesystem::path(program).filename().string();
+  return absl::StartsWith(name, "python");
+}
+
+// "<script or program>.<pid>.atrace" in the current directory: the script's
+// name without ".py" when a Python runs one, else the program's whole name
+// ("python3.11", not "python3": its dots are not an extension).
 std::string DefaultOutput(const std::vector<std::string>& command, pid_t pid) {
-  const bool script = command.size() > 1 && command[0] == "python3";
-  return absl::StrCat(std::filesystem::path(command[script ? 1 : 0]).stem().string(), ".", pid,
-                      ".atrace");
+  std::string name = std::filesystem::path(command[0]).filename().string();
+  if (command.size() > 1 && IsPythonName(command[0]) && absl::EndsWith(command[1], ".py")) {
+    name = std::filesystem::path(command[1]).filename().string();
+  }
+  if (absl::EndsWith(name, ".py") && name.size() > 3) name.resize(name.size() - 3);
+  return absl::StrCat(name, ".", pid, ".atrace");
+}
+
+// The signals a supervisor or a terminal sends to stop a program
+// (systemd and docker send SIGTERM). They are forwarded to the program,
+// which decides what to do with them; we wait for it and take its status.
+constexpr int kForwardedSignals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+volatile sig_atomic_t g_child = 0;
+
+void ForwardSignal(int sig, siginfo_t* info, void*) {
+  // The kernel sends the terminal's signals (Ctrl-C, Ctrl-\, a hang-up) to
+  // the whole foreground process group, the program included: forwarding
+  // those would deliver them twice. Signals sent with kill(2) are for us.
+  if (info != nullptr && info->si_code == SI_KERNEL) return;
+  const pid_t child = g_child;
+  if (child > 0) {
+    const int saved = errno;
+    kill(child, sig);
+    errno = saved;
+  }
+}
+
+// Dies of the signal that killed the program, as a shell expects of a
+// command that was killed; without a core of ours.
+[[noreturn]] void DieOf(int sig) {
+  const struct rlimit no_core = {0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+  struct sigaction action = {};
+  action.sa_handler = SIG_DFL;
+  sigaction(sig, &action, nullptr);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  sigprocmask(SIG_UNBLOCK, &set, nullptr);
+  raise(sig);
+  _exit(128 + sig);  // a signal whose default is to be ignored (none of the fatal ones)
 }
 
 // Runs the command as a child, so that the traces can be reported when it
@@ -135,45 +278,131 @@ int RunAndReport(RunOptions& options) {
   std::vector<char*> argv;
   for (std::string& word : options.command) argv.push_back(word.data());
   argv.push_back(nullptr);
-  const auto started = std::filesystem::file_time_type::clock::now() - std::chrono::seconds(1);
+  const uint64_t started_unix_micros =
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count());
 
-  // Interrupts from the terminal reach the whole process group: the program
-  // decides what to do with them, and we wait for it.
-  signal(SIGINT, SIG_IGN);
-  signal(SIGQUIT, SIG_IGN);
+  // Signals that arrive before the child's pid is known wait, blocked, and
+  // are forwarded as soon as it is.
+  sigset_t forwarded, saved_mask;
+  sigemptyset(&forwarded);
+  for (int sig : kForwardedSignals) sigaddset(&forwarded, sig);
+  sigprocmask(SIG_BLOCK, &forwarded, &saved_mask);
+  std::vector<int> handled;
+  for (int sig : kForwardedSignals) {
+    struct sigaction old;
+    sigaction(sig, nullptr, &old);
+    // A signal ignored when we started (nohup, a background job) stays
+    // ignored, by us and, through exec, by the program.
+    if (old.sa_handler == SIG_IGN) continue;
+    struct sigaction action = {};
+    action.sa_sigaction = ForwardSignal;
+    action.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigfillset(&action.sa_mask);
+    sigaction(sig, &action, nullptr);
+    handled.push_back(sig);
+  }
+
+  // The child reports a failed exec through this pipe (closed by a
+  // successful one), so that a program that was not found is told apart
+  // from a program that exits with 127.
+  int exec_pipe[2];
+  if (pipe2(exec_pipe, O_CLOEXEC) != 0) {
+    fprintf(stderr, "arenatrace run: cannot start '%s': %s\n", argv[0], strerror(errno));
+    return 126;
+  }
   const pid_t child = fork();
   if (child < 0) {
     fprintf(stderr, "arenatrace run: cannot start '%s': %s\n", argv[0], strerror(errno));
     return 126;
   }
   if (child == 0) {
-    signal(SIGINT, SIG_DFL);
-    signal(SIGQUIT, SIG_DFL);
+    close(exec_pipe[0]);
+    // The program starts with the caller's dispositions and mask.
+    for (int sig : handled) signal(sig, SIG_DFL);
+    sigprocmask(SIG_SETMASK, &saved_mask, nullptr);
     if (options.trace) {
       if (options.output.empty()) options.output = DefaultOutput(options.command, getpid());
-      setenv("ARENATRACE_OUTPUT", std::filesystem::absolute(options.output).c_str(), 1);
+      std::error_code error;  // a working directory that is gone: the name as it is
+      const std::filesystem::path output = std::filesystem::absolute(options.output, error);
+      setenv("ARENATRACE_OUTPUT", error ? options.output.c_str() : output.c_str(), 1);
       setenv("ARENATRACE_ROOT_PID", std::to_string(getpid()).c_str(), 1);
     }
     execvp(argv[0], argv.data());
-    fprintf(stderr, "arenatrace run: cannot run '%s': %s\n", argv[0], strerror(errno));
-    _exit(errno == ENOENT ? 127 : 126);
+    const int error = errno;
+    ssize_t ignored = write(exec_pipe[1], &error, sizeof error);
+    (void)ignored;
+    _exit(error == ENOENT ? 127 : 126);
   }
+  g_child = child;
+  close(exec_pipe[1]);
+  sigprocmask(SIG_SETMASK, &saved_mask, nullptr);
+  int exec_error = 0;
+  ssize_t got;
+  while ((got = read(exec_pipe[0], &exec_error, sizeof exec_error)) < 0 && errno == EINTR) {
+  }
+  close(exec_pipe[0]);
+  // Wait for the end without reaping, then stop forwarding, then reap: once
+  // reaped, the pid may be reused by another process, which a late signal
+  // must not reach.
+  siginfo_t ended;
+  while (waitid(P_PID, static_cast<id_t>(child), &ended, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
+  }
+  sigprocmask(SIG_BLOCK, &forwarded, nullptr);
+  g_child = 0;
+  sigprocmask(SIG_SETMASK, &saved_mask, nullptr);
   int status = 0;
   while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
+  if (got == sizeof exec_error) {
+    fprintf(stderr, "arenatrace run: cannot run '%s': %s\n", analyzer::Printable(argv[0]).c_str(),
+            strerror(exec_error));
+    return exec_error == ENOENT ? 127 : 126;
+  }
   if (options.trace) {
     if (options.output.empty()) options.output = DefaultOutput(options.command, child);
-    for (const std::string& trace : TracesWritten(options.output, started)) {
-      fprintf(stderr, "arenatrace: trace written to %s\n", trace.c_str());
+    const std::vector<std::string> traces =
+        TracesWritten(options.output, child, started_unix_micros);
+    for (const std::string& trace : traces) {
+      fprintf(stderr, "arenatrace: trace written to %s\n", analyzer::Printable(trace).c_str());
+    }
+    if (traces.empty()) {
+      fprintf(stderr, "arenatrace: no trace written (no Python process recorded into %s)\n",
+              analyzer::Printable(options.output).c_str());
     }
   }
-  if (WIFSIGNALED(status)) {
-    const int sig = WTERMSIG(status);
-    signal(sig, SIG_DFL);
-    raise(sig);
-    return 128 + sig;
-  }
+  if (WIFSIGNALED(status)) DieOf(WTERMSIG(status));
   return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+// The value of option `name` at args[*i]: "--name=value", or "--name value"
+// (also "-o value"); advances *i past a separate value. Returns false when
+// args[*i] is not this option; sets `missing` when it is, without a value.
+bool OptionValue(const std::vector<std::string>& args, size_t* i,
+                 std::initializer_list<const char*> names, std::string* value, bool* missing) {
+  const std::string& arg = args[*i];
+  for (const char* name : names) {
+    const std::string prefix = absl::StrCat(name, "=");
+    if (absl::StartsWith(arg, prefix)) {
+      *value = arg.substr(prefix.size());
+      *missing = value->empty();
+      return true;
+    }
+    if (arg == name) {
+      // "-o -- python app.py" forgot the file name: "--" is not one (a name
+      // that starts with "-" can be given as --output=-name or ./-name).
+      *missing = *i + 1 >= args.size() || absl::StartsWith(args[*i + 1], "-");
+      if (!*missing) *value = args[++*i];
+      return true;
+    }
+  }
+  return false;
+}
+
+bool IsNumber(const std::string& text) {
+  return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos &&
+         text.size() <= 18;
 }
 
 }  // namespace
@@ -191,43 +420,47 @@ int RunCommand(const std::vector<std::string>& args) {
       fputs(kRunUsage, stdout);
       return 0;
     }
-    if (!absl::StartsWith(arg, "-")) break;
-    if (arg == "-o" && i + 1 < args.size()) {
-      options.output = args[++i];
-    } else if (absl::StartsWith(arg, "--output=")) {
-      options.output = arg.substr(strlen("--output="));
+    if (arg == "--version") {
+      printf("arenatrace %s (trace format %u)\n", ARENATRACE_VERSION, trace::kFormatVersion);
+      return 0;
+    }
+    if (!absl::StartsWith(arg, "-") || arg == "-") break;
+    std::string value;
+    bool missing = false;
+    if (OptionValue(args, &i, {"-o", "--output"}, &value, &missing)) {
+      if (missing)
+        return UsageError(absl::StrCat(arg.substr(0, arg.find('=')), " needs a file name"));
+      options.output = value;
     } else if (arg == "--no-trace") {
       options.trace = false;
-    } else if (absl::StartsWith(arg, "--max-depth=")) {
-      options.max_depth = arg.substr(strlen("--max-depth="));
-      if (options.max_depth.empty() ||
-          options.max_depth.find_first_not_of("0123456789") != std::string::npos) {
+    } else if (OptionValue(args, &i, {"--max-depth"}, &value, &missing)) {
+      if (missing || !IsNumber(value)) {
         return UsageError("--max-depth takes a number of frames");
       }
-    } else if (absl::StartsWith(arg, "--sample-bytes=")) {
-      options.sample_bytes = arg.substr(strlen("--sample-bytes="));
-      if (options.sample_bytes.empty() ||
-          options.sample_bytes.find_first_not_of("0123456789") != std::string::npos) {
-        return UsageError("--sample-bytes takes a number of bytes");
-      }
-    } else if (absl::StartsWith(arg, "--mark-signal=")) {
-      options.mark_signal = arg.substr(strlen("--mark-signal="));
-      const std::string name = absl::StartsWith(options.mark_signal, "SIG")
-                                   ? options.mark_signal.substr(3)
-                                   : options.mark_signal;
-      if (name != "USR1" && name != "USR2" && name != "none") {
+      options.max_depth = value;
+    } else if (OptionValue(args, &i, {"--sample-bytes"}, &value, &missing)) {
+      if (missing || !IsNumber(value)) return UsageError("--sample-bytes takes a number of bytes");
+      options.sample_bytes = value;
+    } else if (OptionValue(args, &i, {"--mark-signal"}, &value, &missing)) {
+      const std::string name = absl::StartsWith(value, "SIG") ? value.substr(3) : value;
+      if (missing || (name != "USR1" && name != "USR2" && name != "none")) {
         return UsageError("--mark-signal takes USR1, USR2 or none");
       }
-    } else if (absl::StartsWith(arg, "--allocator=")) {
-      options.allocator = arg.substr(strlen("--allocator="));
-      if (options.allocator != "arenatrace" && options.allocator != "pymalloc") {
-        return UsageError(absl::StrCat("--allocator must be arenatrace or pymalloc, not '",
-                                       options.allocator, "'"));
+      options.mark_signal = value;
+    } else if (OptionValue(args, &i, {"--allocator"}, &value, &missing)) {
+      if (value != "arenatrace" && value != "pymalloc") {
+        return UsageError(
+            absl::StrCat("--allocator must be arenatrace or pymalloc, not '", value, "'"));
       }
+      options.allocator = value;
     } else if (arg == "--stats") {
       options.stats = true;
-    } else if (absl::StartsWith(arg, "--stats-json=")) {
-      options.stats_json = std::filesystem::absolute(arg.substr(strlen("--stats-json="))).string();
+    } else if (OptionValue(args, &i, {"--stats-json"}, &value, &missing)) {
+      std::string error;
+      if (!CheckOutputFile("--stats-json", value, 1024, FileCheck::kStrict, &options.stats_json,
+                           &error)) {
+        return UsageError(error);
+      }
     } else {
       return UsageError(absl::StrCat("unknown option '", arg, "'"));
     }
@@ -236,6 +469,11 @@ int RunCommand(const std::vector<std::string>& args) {
   if (options.command.empty()) return UsageError("no command to run");
   if (absl::EndsWith(options.command[0], ".py")) {
     options.command.insert(options.command.begin(), "python3");
+  }
+  if (options.trace && !options.output.empty()) {
+    std::string absolute, error;
+    if (!CheckOutputFile("-o", options.output, 4096, FileCheck::kTrace, &absolute, &error))
+      return UsageError(error);
   }
 
   const std::optional<std::string> library = FindPreloadLibrary();

@@ -180,7 +180,8 @@ int MergedProfile(const CLI::App& app, const CommonOptions& options, StackAnalys
     out->Merge(p.analysis->profile());
     if (!p.replay.replay->state().Complete()) *incomplete = true;
   }
-  FinishWithStatus(Replays(processes), loaded.run);  // the warnings; the caller decides the status
+  // The warnings; the caller decides the status.
+  FinishWithStatus(Replays(processes), loaded.run, options.quiet);
   return -1;
 }
 

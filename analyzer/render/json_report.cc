@@ -3,12 +3,35 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "analyzer/model/text.h"
+
 namespace arenatrace::analyzer {
 
 using nlohmann::json;
 
+namespace {
+
+// Strings as ValidUtf8 makes them: nlohmann's own replacement would give an
+// encoded surrogate (an undecodable byte of a path) three U+FFFD, not one.
+json WithValidStrings(const json& value) {
+  if (value.is_string()) return ValidUtf8(value.get_ref<const std::string&>());
+  if (value.is_array()) {
+    json out = json::array();
+    for (const json& item : value) out.push_back(WithValidStrings(item));
+    return out;
+  }
+  if (value.is_object()) {
+    json out = json::object();
+    for (const auto& [key, item] : value.items()) out[ValidUtf8(key)] = WithValidStrings(item);
+    return out;
+  }
+  return value;
+}
+
+}  // namespace
+
 std::string JsonText(const json& value) {
-  return value.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  return WithValidStrings(value).dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 json FrameJson(const ProfileFrame& frame) {

@@ -24,7 +24,8 @@ struct ListLimits {
   double min_share = 0;  // rows below this share of the total are left out
 };
 
-// Indented JSON text with a final newline; never throws on bad UTF-8.
+// Indented JSON text with a final newline; valid UTF-8 (model/text.h's
+// ValidUtf8 on every string), never throws on bad UTF-8.
 std::string JsonText(const nlohmann::json& value);
 
 nlohmann::json FrameJson(const ProfileFrame& frame);

@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "analyzer/model/text.h"
 #include "profile.pb.h"
 
 namespace arenatrace::analyzer {
@@ -13,7 +14,9 @@ namespace {
 class StringTable {
  public:
   explicit StringTable(perftools::profiles::Profile* profile) : profile_(profile) { Index(""); }
-  int64_t Index(const std::string& text) {
+  // profile.proto's strings are proto3 `string`s: UTF-8, or readers refuse the file.
+  int64_t Index(const std::string& raw) {
+    const std::string text = ValidUtf8(raw);
     auto [it, inserted] = index_.try_emplace(text, static_cast<int64_t>(index_.size()));
     if (inserted) profile_->add_string_table(text);
     return it->second;

@@ -2,7 +2,12 @@
 // of every type in two chunks; cut.atrace, the same cut inside its second
 // chunk; raw.atrace, whose records chunk is stored as is (encoding 0, as the
 // writer stores what zstd cannot shrink), so that the fuzzer also mutates
-// the uncompressed path. Run after any change to the trace format:
+// the uncompressed path; and crafted_*.atrace, whole traces with right
+// checksums and one impossible id each (a Stack id of 2^40, 2^62 or 2e8, a
+// Frame id of 2^40, an allocation on stack 2e8, a thread of 2^40), which
+// once made the reader allocate by the id (tests/analyzer/replay/
+// crafted_traces_test.cc replays them). Run after any change to the trace
+// format:
 //   cmake --build build --target make_fuzz_seed_corpus
 //   build/bin/make_fuzz_seed_corpus tests/fuzz/corpus
 // (the unit test FuzzSeedCorpusTest fails while the seeds are stale).
@@ -147,6 +152,59 @@ bool WriteRawSeed(const std::string& path) {
   return write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size());
 }
 
+// A trace that is right up to its last record, which holds an impossible id.
+template <class R>
+bool WriteCraftedSeed(const std::string& path, R crafted) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  ChunkWriter writer(fd, 3);
+  ByteBuffer rows;
+  RecordEncoder encoder(&rows);
+  Header header;
+  header.pid = 44;
+  header.ppid = 1;
+  header.argv = {"python3", "crafted.py"};
+  header.python_version = "3.12.1";
+  header.allocator = "arenatrace";
+  header.time_resolution_micros = 1000;
+  encoder.PutHeader(header);
+  if (!writer.WriteFileHeader() ||
+      !writer.WriteChunk(ChunkKind::kHeader, rows.data(), rows.size())) {
+    return false;
+  }
+  rows.clear();
+  encoder.StartChunk();
+  ThreadStart start{0, 42, "MainThread"};
+  Time time{1000};
+  Code code{1, "f", "app.py", 3};
+  Frame frame{1, 1, 4};
+  Stack stack{1, 0, 1};
+  Alloc alloc{Domain::kObj, 0x7f0000001000, 24, 1};
+  End end;
+  encoder.Put(start);
+  encoder.Put(time);
+  encoder.Put(code);
+  encoder.Put(frame);
+  encoder.Put(stack);
+  encoder.Put(alloc);
+  encoder.Put(crafted);
+  encoder.Put(end);
+  return WriteRecords(writer, rows);
+}
+
+bool WriteCraftedSeeds(const std::string& directory) {
+  constexpr uint64_t k2e40 = uint64_t{1} << 40, k2e62 = uint64_t{1} << 62, k2e8 = 200000000;
+  return WriteCraftedSeed(directory + "/crafted_stack_id_2e40.atrace", Stack{k2e40, 0, 1}) &&
+         WriteCraftedSeed(directory + "/crafted_stack_id_2e62.atrace", Stack{k2e62, 1, 1}) &&
+         WriteCraftedSeed(directory + "/crafted_stack_id_2e8.atrace", Stack{k2e8, 1, 1}) &&
+         WriteCraftedSeed(directory + "/crafted_stack_parent_2e62.atrace", Stack{2, k2e62, 1}) &&
+         WriteCraftedSeed(directory + "/crafted_frame_id_2e40.atrace", Frame{k2e40, 1, 4}) &&
+         WriteCraftedSeed(directory + "/crafted_alloc_stack_2e8.atrace",
+                          Alloc{Domain::kObj, 0x7f0000002000, 24, static_cast<uint32_t>(k2e8)}) &&
+         WriteCraftedSeed(directory + "/crafted_thread_2e40.atrace", ThreadStart{k2e40, 43, "T"}) &&
+         WriteCraftedSeed(directory + "/crafted_thread_switch_2e62.atrace", ThreadSwitch{k2e62});
+}
+
 }  // namespace
 }  // namespace arenatrace::trace
 
@@ -158,7 +216,8 @@ int main(int argc, char** argv) {
   const std::string directory = argv[1];
   if (!arenatrace::trace::WriteSeed(directory + "/small.atrace", false) ||
       !arenatrace::trace::WriteSeed(directory + "/cut.atrace", true) ||
-      !arenatrace::trace::WriteRawSeed(directory + "/raw.atrace")) {
+      !arenatrace::trace::WriteRawSeed(directory + "/raw.atrace") ||
+      !arenatrace::trace::WriteCraftedSeeds(directory)) {
     perror("make_fuzz_seed_corpus");
     return 1;
   }

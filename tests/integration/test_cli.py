@@ -2,11 +2,11 @@
 UTF-8 or carry terminal escapes, pipes, wrong options, every subcommand on a
 real trace. Each command gives a report or one clear line and its exit
 status; none aborts."""
+import gzip
 import json
 import os
 import subprocess
 import tempfile
-import threading
 import unittest
 
 from harness import ARENATRACE, PYTHON, TestCase, clean_env, record
@@ -15,8 +15,71 @@ COMMANDS = ["summary", "peak", "leaks", "temporary", "allocated", "generations",
             "fragmentation"]
 
 
+CORPUS = os.path.join(os.path.dirname(__file__), "..", "fuzz", "corpus")
+
+
 def arenatrace(*args, timeout=120):
     return subprocess.run([ARENATRACE, *args], capture_output=True, timeout=timeout)
+
+
+def strict_json(output):
+    """The report, decoded as UTF-8 strictly: json.loads(bytes) would let
+    encoded surrogates through (it decodes with surrogatepass)."""
+    return json.loads(output.decode("utf-8"))
+
+
+def varint(data, i):
+    value = shift = 0
+    while True:
+        byte = data[i]
+        i += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return value, i
+
+
+def pprof_strings(data):
+    """profile.proto's string_table (field 6), read off the wire by hand."""
+    data = gzip.decompress(data)
+    strings, i = [], 0
+    while i < len(data):
+        key, i = varint(data, i)
+        wire = key & 7
+        if wire == 0:
+            _, i = varint(data, i)
+        elif wire == 2:
+            length, i = varint(data, i)
+            if key >> 3 == 6:
+                strings.append(data[i:i + length])
+            i += length
+        else:
+            raise AssertionError("unexpected wire type %d" % wire)
+    return strings
+
+
+# Names that are not UTF-8 where Python allows them: a code object's name and
+# a file name from compile() with surrogates (os.fsdecode of b"\xff" is
+# "\udcff"), and terminal escapes in them, in a mark label and in a thread
+# name. (arenatrace.mark() refuses surrogates: the preload's module encodes
+# labels strictly.)
+HOSTILE_NAMES = r"""
+    import arenatrace, os, threading
+    source = "def f():\n    return [str(i) * 3 for i in range(3000)]\n"
+    namespace = {}
+    exec(compile(source, os.fsdecode(b"/tmp/gen\xff\x1b[2J.py"), "exec"), namespace)
+    f = namespace["f"]
+    code = f.__code__.replace(co_name="bad\udcfe\x1b[31m")
+    if hasattr(code, "co_qualname"):
+        code = code.replace(co_qualname="bad\udcfe\x1b[31m")
+    f.__code__ = code
+    arenatrace.mark("label \xff \x1b]0;title\x07 \x9b2J")
+    keep = f()
+    t = threading.Thread(target=f, name="thread \x1b[5m")
+    t.start()
+    t.join()
+    arenatrace.mark("end")
+"""
 
 
 class CliTest(TestCase):
@@ -46,6 +109,94 @@ class CliTest(TestCase):
             self.assertEqual(dump.returncode, 0)
             self.assertNotIn(b"\xff", dump.stdout)
 
+    def test_every_output_is_valid_utf8_and_text_has_no_control_characters(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            run, trace, _ = record(HOSTILE_NAMES, tmp)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            reports = {}
+            for command in COMMANDS:
+                result = arenatrace(command, "--json", trace)
+                self.assertEqual(result.returncode, 0, (command, result.stderr))
+                reports[command] = strict_json(result.stdout)
+            diff = arenatrace("diff", "--json", "--a-to", "mark:end", "--b-from", "mark:end", trace)
+            self.assertEqual(diff.returncode, 0, diff.stderr)
+            strict_json(diff.stdout)
+            texts = [arenatrace(command, trace).stdout for command in COMMANDS]
+            texts.append(arenatrace("diff", "--a-to", "mark:end", "--b-from", "mark:end",
+                                    trace).stdout)
+            texts.append(arenatrace("dump", trace).stdout)
+            texts.append(arenatrace("export", "--format", "folded", trace).stdout)
+            speedscope = arenatrace("export", "--format", "speedscope", trace)
+            self.assertEqual(speedscope.returncode, 0, speedscope.stderr)
+            strict_json(speedscope.stdout)
+            pprof_path = os.path.join(tmp, "out.pprof")
+            pprof = arenatrace("export", "--format", "pprof", "-o", pprof_path, trace)
+            self.assertEqual(pprof.returncode, 0, pprof.stderr)
+            self.assertEqual(pprof.stderr, b"")  # protobuf complains of bad UTF-8 there
+            with open(pprof_path, "rb") as f:
+                strings = pprof_strings(f.read())
+        summary = reports["summary"]
+        labels = [m["label"] for m in summary["marks"]]
+        self.assertEqual(labels[0], "label \xff \x1b]0;title\x07 \x9b2J")
+        names = [t["name"] for t in summary["threads"]]
+        self.assertIn("thread \x1b[5m", names)
+        functions = {frame["function"] for site in summary["top_sites"] for frame in site["stack"]}
+        self.assertIn("bad\ufffd\x1b[31m", functions)
+        files = {frame["file"] for site in summary["top_sites"] for frame in site["stack"]}
+        self.assertIn("/tmp/gen\ufffd\x1b[2J.py", files)
+        for text in texts:
+            text.decode("utf-8")  # strictly
+            self.assertNotIn(b"\x1b", text)
+            self.assertNotIn(b"\xc2\x9b", text)
+            self.assertNotIn(b"\x07", text)
+        joined = b"".join(texts)
+        self.assertIn(b"/tmp/gen\\xff\\x1b[2J.py", joined)  # the program's byte, as \xff
+        self.assertIn(b"bad\\xfe\\x1b[31m", joined)
+        decoded = [s.decode("utf-8") for s in strings]
+        self.assertIn("/tmp/gen\ufffd\x1b[2J.py", decoded)
+
+    def test_crafted_traces_get_one_line_from_every_command(self):
+        seeds = sorted(f for f in os.listdir(CORPUS) if f.startswith("crafted_"))
+        self.assertGreaterEqual(len(seeds), 8)
+        with tempfile.TemporaryDirectory() as tmp:
+            for seed in seeds:
+                # Alone in a directory: the run of a root trace is found beside it.
+                os.makedirs(os.path.join(tmp, seed))
+                path = os.path.join(tmp, seed, "t.atrace")
+                with open(os.path.join(CORPUS, seed), "rb") as src, open(path, "wb") as dst:
+                    dst.write(src.read())
+                runs = [[command, path] for command in COMMANDS]
+                runs.append(["summary", "--json", path])
+                runs.append(["diff", path, path])
+                runs.append(["export", "--format", "folded", path])
+                for args in runs:
+                    with self.subTest(seed=seed, args=args[:-1]):
+                        result = arenatrace(*args, timeout=60)
+                        self.assertEqual(result.returncode, 3, result.stderr)
+                        self.assertEqual(result.stderr.count(b"\n"), 1, result.stderr)
+                        self.assertIn(b"damaged record", result.stderr)
+                # dump shows records as they are, the impossible one too.
+                self.assertEqual(arenatrace("dump", path).returncode, 0)
+
+    def test_a_raw_chunk_with_a_bad_checksum_is_damage(self):
+        with open(os.path.join(CORPUS, "raw.atrace"), "rb") as f:
+            data = bytearray(f.read())
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "raw.atrace")
+            with open(path, "wb") as f:
+                f.write(data)
+            good = arenatrace("summary", "--json", path)
+            self.assertEqual(good.returncode, 0, good.stderr)
+            data[-2] ^= 0x01  # inside the raw records chunk
+            with open(path, "wb") as f:
+                f.write(data)
+            bad = arenatrace("summary", "--json", path)
+            self.assertEqual(bad.returncode, 3, bad.stderr)
+            report = strict_json(bad.stdout)
+            self.assertEqual(report["status"], "damaged")
+            self.assertIn("checksum mismatch", report["problem"])
+            self.assertEqual(report["total"]["allocs"], 0)  # nothing of that chunk was used
+
     def test_text_output_passes_no_control_characters(self):
         with tempfile.TemporaryDirectory() as tmp:
             run, trace, _ = record("""
@@ -71,14 +222,24 @@ class CliTest(TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             fifo = os.path.join(tmp, "pipe")
             os.mkfifo(fifo)
-            # A writer that never writes: reading the FIFO would wait forever.
-            holder = threading.Thread(target=lambda: open(fifo, "wb").close(), daemon=True)
-            for command in COMMANDS + ["dump"]:
-                result = arenatrace(command, fifo, timeout=60)
-                self.assertEqual(result.returncode, 1, command)
-                self.assertEqual(result.stderr.count(b"\n"), 1, result.stderr)
-                self.assertIn(b"a pipe (FIFO), not a regular file", result.stderr)
-            del holder
+            run, trace, _ = record("x = 1\n", tmp)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            # Without a writer, opening the FIFO to read would wait forever.
+            runs = [[command, fifo] for command in COMMANDS + ["dump"]]
+            runs += [["summary", "--json", fifo], ["diff", fifo, trace], ["diff", trace, fifo],
+                     ["export", "--format", "folded", fifo],
+                     ["export", "--format", "speedscope", "--diff", fifo, trace]]
+            for args in runs:
+                with self.subTest(args=args):
+                    result = arenatrace(*args, timeout=60)
+                    self.assertEqual(result.returncode, 1, result.stderr)
+                    self.assertEqual(result.stderr.count(b"\n"), 1, result.stderr)
+                    self.assertIn(b"a pipe (FIFO), not a regular file", result.stderr)
+            # A FIFO named like a child trace of the run is skipped, with a note.
+            os.mkfifo(trace + ".4242")
+            result = arenatrace("summary", trace, timeout=60)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertIn(b"a pipe (FIFO), not a regular file", result.stderr)
 
     def test_options_are_spelled_the_same_everywhere(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -105,9 +266,13 @@ class CliTest(TestCase):
                      ("peak", "--domain", "heap", trace), ("leaks", "--from", "soon", trace),
                      ("peak", "--from", "2s", "--to", "1s", trace), ("no-such-command",),
                      ("export", trace), ("diff", trace), ("peak", "--pid", "1", trace)]
+            cases += [("summary", "--top=x", trace), ("dump",), ("export", "--format", "svg", trace),
+                      ("diff", "--by", "size", trace, trace), ("timeline", "--\x1b[2J", trace)]
             for args in cases:
                 result = arenatrace(*args)
                 self.assertEqual(result.returncode, 2, (args, result.stderr))
+                self.assertEqual(result.stderr.count(b"\n"), 1, (args, result.stderr))
+                self.assertNotIn(b"\x1b", result.stderr)
                 first = result.stderr.decode().splitlines()[0]
                 self.assertTrue(first.startswith("arenatrace"), (args, first))
         version = arenatrace("--version")

@@ -1,5 +1,6 @@
 """Recording: real programs with known memory behaviour, and what the trace
 says about them (through `arenatrace summary --json`)."""
+import json
 import os
 import signal
 import subprocess
@@ -344,9 +345,15 @@ class RecordingTest(TestCase):
                 os.kill(pid, signal.SIGKILL)
             process.communicate(timeout=30)
             status, report, err = summary(trace, "--top", "50")
+            peak = subprocess.run([ARENATRACE, "peak", "--json", trace], capture_output=True,
+                                  text=True).stdout
         self.assertEqual(status, 3)
         self.assertIn("incomplete", err)
         self.assertEqual(report["status"], "cut_short")
+        # Every chunk is intact: the reason is that the trace was never closed.
+        self.assertEqual(report["problem"],
+                         "the process ended without closing its trace (killed?)")
+        self.assertEqual(json.loads(peak)["processes"][0]["problem"], report["problem"])
         site = site_at(report, script, 2)
         self.assertIsNotNone(site, report["top_sites"])
         self.assertGreaterEqual(site["allocs"], 200000)
@@ -361,8 +368,11 @@ class RecordingTest(TestCase):
                 env=clean_env(), capture_output=True, text=True)
         self.assertEqual(result.returncode, 5)
         self.assertEqual(result.stdout, "499500\n")
-        self.assertEqual(result.stderr.count("arenatrace:"), 1, result.stderr)
-        self.assertIn("cannot write the trace /nonexistent-dir/out.atrace", result.stderr)
+        # The preload's one line, and run's: nothing was written.
+        self.assertEqual(result.stderr.count("arenatrace:"), 2, result.stderr)
+        self.assertEqual(result.stderr.count("cannot write the trace /nonexistent-dir/out.atrace"),
+                         1, result.stderr)
+        self.assertIn("arenatrace: no trace written", result.stderr)
 
     def test_full_disk_stops_recording_and_the_program_runs(self):
         if not os.path.exists("/dev/full"):
@@ -375,8 +385,9 @@ class RecordingTest(TestCase):
                                     env=clean_env(), capture_output=True, text=True)
         self.assertEqual(result.returncode, 0)
         self.assertEqual(result.stdout, "300000\n")
-        self.assertEqual(result.stderr.count("arenatrace:"), 1, result.stderr)
-        self.assertIn("No space left on device", result.stderr)
+        self.assertEqual(result.stderr.count("arenatrace:"), 2, result.stderr)
+        self.assertEqual(result.stderr.count("No space left on device"), 1, result.stderr)
+        self.assertIn("arenatrace: no trace written", result.stderr)
 
     def test_gc_collections_marks_and_finalisation(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -416,6 +427,66 @@ class RecordingTest(TestCase):
         self.assertTrue(any(" alloc obj 0x" in line for line in lines))
         self.assertTrue(any(" code " in line and script in line for line in lines))
         self.assertTrue(lines[-1].endswith(" end"))
+
+
+KNOWN_HEAP = """
+    import ctypes, json, sys
+    N, M, SIZE, SMALL = {n}, {m}, 3000, 200
+    sizes = {{"item": sys.getsizeof(bytes(SIZE)), "list": sys.getsizeof([None] * N),
+             "small_item": sys.getsizeof(bytes(SMALL)), "small_list": sys.getsizeof([None] * M)}}
+    big = [None] * N
+    for i in range(N):
+        big[i] = bytes(SIZE)  # PEAK SITE
+    del big
+    small = [None] * M
+    for i in range(M):
+        small[i] = bytes(SMALL)
+    # A reference nobody gives back: these stay live through finalisation.
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(small))
+    print(json.dumps(sizes))
+"""
+
+
+class KnownHeapTest(TestCase):
+    """Absolute values: the heap's peak and what is live at the end, for a
+    program whose heap is known from sys.getsizeof in the interpreter under
+    test, against the same program allocating nothing (its own heap)."""
+
+    def recorded(self, n, m):
+        with tempfile.TemporaryDirectory() as tmp:
+            run, trace, script = record(KNOWN_HEAP.format(n=n, m=m), tmp)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            status, report, err = summary(trace, "--top", "50")
+            self.assertEqual(status, 0, err)
+            line = line_of(script, "# PEAK SITE")
+            site = None
+            for s in report["top_sites_by_peak"]:
+                if s["stack"] and (s["stack"][0]["file"], s["stack"][0]["line"]) == (script, line):
+                    site = s
+            return report, site, json.loads(run.stdout)
+
+    def test_peak_and_live_at_end_match_the_programs_heap(self):
+        n, m = 20000, 60000
+        baseline, _, _ = self.recorded(0, 0)
+        report, site, sizes = self.recorded(n, m)
+        big = n * sizes["item"] + sizes["list"]
+        kept = m * sizes["small_item"] + sizes["small_list"]
+        self.assertIsNotNone(site, report["top_sites_by_peak"])
+        # Exact at the site: every block, at its own size.
+        self.assertEqual(site["allocs"], n)
+        self.assertEqual(site["bytes"], n * sizes["item"])
+        # The program's own heap adds at most what it takes without them
+        # (give or take a few small objects: the loops' last ints).
+        slack = 1024
+        peak = report["total"]["peak_bytes"]
+        self.assertGreaterEqual(peak, big)
+        self.assertLessEqual(peak, big + baseline["total"]["peak_bytes"] + slack)
+        end = report["total"]["live_bytes_at_end"]
+        self.assertGreaterEqual(end, kept)
+        self.assertLessEqual(end, kept + baseline["total"]["live_bytes_at_end"] + slack)
+        # And the program's own heap is small beside them: the bounds are tight.
+        self.assertLess(baseline["total"]["peak_bytes"], big / 5)
+        self.assertLess(baseline["total"]["live_bytes_at_end"], kept / 3)
 
 
 if __name__ == "__main__":

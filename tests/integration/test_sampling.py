@@ -1,9 +1,10 @@
 """--sample-bytes: a Poisson sample of allocations whose weights estimate the
 true totals, against a full recording of the same program."""
+import subprocess
 import tempfile
 import unittest
 
-from harness import TestCase, line_of, record, site_at, summary
+from harness import ARENATRACE, TestCase, line_of, record, site_at, summary
 
 PROGRAM = """
     keep = []
@@ -44,6 +45,25 @@ class SamplingTest(TestCase):
         self.assertAlmostEqual(peak / full_peak, 1.0, delta=0.10)
         self.assertEqual(sampled["unmatched_frees"], 0)
         self.assertLess(sampled["sampled_events"], full["events"] / 20)
+
+    def test_frees_are_estimated_like_allocations(self):
+        # A free of a sampled block stands for as many blocks as its sample:
+        # counted raw, the frees column would be some 30 times too small.
+        full, _ = self.recorded([])
+        with tempfile.TemporaryDirectory() as tmp:
+            result, trace, _ = record(PROGRAM, tmp, options=["--sample-bytes=4096"])
+            self.assertEqual(result.returncode, 0, result.stderr)
+            status, sampled, err = summary(trace)
+            self.assertEqual(status, 0, err)
+            text = subprocess.run([ARENATRACE, "summary", trace], capture_output=True,
+                                  text=True).stdout
+        s, f = sampled["domains"]["obj"], full["domains"]["obj"]  # where the site's blocks are
+        self.assertAlmostEqual(s["frees"] / f["frees"], 1.0, delta=0.10)
+        self.assertAlmostEqual(s["frees"] / s["allocs"], f["frees"] / f["allocs"], delta=0.10)
+        # The text table says the same as the JSON.
+        row = [l.split() for l in text.splitlines() if l.split()[:1] == ["obj"]][0]
+        self.assertEqual((int(row[1]), int(row[2])),
+                         (sampled["domains"]["obj"]["allocs"], sampled["domains"]["obj"]["frees"]))
 
 
 if __name__ == "__main__":

@@ -45,6 +45,34 @@ TEST(PeakTest, StacksAtTheHighWaterMarkNotAtTheEnd) {
   EXPECT_EQ(r.profile.Total().alloc_bytes, 6400 + 100 + 3200);
 }
 
+// A realloc's block is its new size from then on, at the realloc's stack: a
+// replay that kept the old size would find the peak at 100 bytes, not 5000.
+TEST(PeakTest, AReallocHoldsItsNewSize) {
+  TraceBuilder b;
+  b.Thread(1, "MainThread");
+  const uint32_t make = b.Stack({{"make", "a.py", 1}});
+  const uint32_t grow = b.Stack({{"grow", "a.py", 2}});
+  b.At(1000);
+  b.Alloc(0x1000, 100, make, trace::Domain::kMem);
+  b.At(2000);
+  b.Realloc(0x1000, 0x8000, 5000, grow);  // moved and grown: the peak
+  b.At(3000);
+  b.Realloc(0x8000, 0x8000, 40, grow);  // shrunk in place
+  b.Alloc(0x2000, 60, make, trace::Domain::kMem);
+  b.End();
+  PeakAnalysis peak;
+  auto replay = ReplayOf(b, {&peak});
+  const PeakResult r = peak.Result();
+  EXPECT_EQ(r.peak_bytes, 5000u);
+  EXPECT_EQ(r.peak_micros, 2000u);
+  EXPECT_EQ(r.peak_blocks, 1u);
+  EXPECT_EQ(BytesAt(r.profile, "grow"), 5000);
+  EXPECT_EQ(BytesAt(r.profile, "make"), 0);
+  EXPECT_EQ(r.end_bytes, 100u);
+  EXPECT_EQ(replay->state().all.heap, 100u);
+  EXPECT_EQ(replay->state().all.bytes_allocated, 100u + 5000 + 40 + 60);
+}
+
 // Growth with frees in between: every new maximum is committed lazily; the
 // answer must equal the state at the last maximum.
 TEST(PeakTest, InterleavedGrowthKeepsTheExactState) {

@@ -4,6 +4,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -106,6 +108,50 @@ TEST_F(ArenaReleaseTest, ReleaseFreeMemoryPurgesEverything) {
   allocator_->ReleaseFreeMemory();
   EXPECT_EQ(allocator_->stats().dirty_free_pools, 0u);
   for (size_t i = 0; i < blocks.size(); i += 512) EXPECT_FALSE(Resident(blocks[i]));
+}
+
+// Once an arena is unmapped, its range belongs to whoever maps it next (a
+// Python program's mmap, a C extension's buffer): their pointers must not
+// look like ours, or a free of one would be served as ours and corrupt both.
+TEST(ArenaOwnershipTest, AnUnmappedArenasRangeIsNotOursOnceSomeoneElseMapsIt) {
+  testing::SystemFallback fallback;
+  ReleasePolicy policy;
+  policy.spare_empty_arenas = 0;
+  policy.min_dirty_pools = 0;
+  Allocator allocator(policy);
+  std::vector<void*> blocks;
+  for (size_t i = 0; i < 4 * kArenaSize / 512; ++i) {
+    blocks.push_back(allocator.Malloc(512, fallback.allocator()));
+  }
+  std::vector<uintptr_t> arenas;
+  for (void* p : blocks) {
+    const uintptr_t base = reinterpret_cast<uintptr_t>(p) & ~(kArenaSize - 1);
+    if (std::find(arenas.begin(), arenas.end(), base) == arenas.end()) arenas.push_back(base);
+  }
+  ASSERT_GE(arenas.size(), 4u);
+  for (void* p : blocks) allocator.Free(p, fallback.allocator());
+  ASSERT_GE(allocator.stats().arenas_unmapped_total, 4u);
+  size_t reused = 0;
+  for (uintptr_t base : arenas) {
+    void* foreign = mmap(reinterpret_cast<void*>(base), kArenaSize, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (foreign == MAP_FAILED) continue;             // still mapped: not released after all
+    if (foreign != reinterpret_cast<void*>(base)) {  // a kernel that took the flag as a hint
+      munmap(foreign, kArenaSize);
+      continue;
+    }
+    ++reused;
+    // Make it look like an arena of ours: if the lookup still said "ours",
+    // the caller would read this as a pool header.
+    std::memset(foreign, 0x01, kArenaSize);
+    for (size_t offset = 16; offset < kArenaSize; offset += kPoolSize) {
+      const void* inside = static_cast<char*>(foreign) + offset;
+      EXPECT_FALSE(allocator.Owns(inside)) << std::hex << base << "+" << offset;
+      EXPECT_EQ(allocator.SizeClassIfOwned(inside), -1);
+    }
+    munmap(foreign, kArenaSize);
+  }
+  EXPECT_GE(reused, 1u);  // else the test has shown nothing
 }
 
 }  // namespace
