@@ -75,6 +75,7 @@ struct KnownThread {
   uint64_t native_id;
   uint64_t index;
   size_t name_hash;  // of the name last recorded
+  bool named;
 };
 
 struct Recorder {
@@ -97,6 +98,10 @@ struct Recorder {
   // any other address are not recorded.
   absl::flat_hash_set<uint64_t> sampled;
   std::vector<KnownThread> known_threads;  // threads with Python frames, for NameThread
+  // Of known_threads, those not named yet: a thread whose `threading` object
+  // had no native_id yet when names were read (it had just started) is
+  // looked for again at the next collection, and the next.
+  size_t unnamed_threads = 0;
   // Serialises writing chunks: the writer thread, exit and exec may flush.
   pthread_mutex_t flush_lock = PTHREAD_MUTEX_INITIALIZER;
   bool root = false;  // writes options.output_path itself; others write <output_path>.<pid>
@@ -179,7 +184,8 @@ __attribute__((noinline)) void RegisterThread(ThreadState* thread) {
   trace::ThreadStart start{thread->index, static_cast<uint64_t>(tid), name};
   g->encoder.Put(start);
   if (tid != getpid()) {
-    g->known_threads.push_back({static_cast<uint64_t>(tid), thread->index, 0});
+    g->known_threads.push_back({static_cast<uint64_t>(tid), thread->index, 0, false});
+    ++g->unnamed_threads;
     g_threads_awaiting_names.store(true, std::memory_order_relaxed);
     if (g_new_thread_callback != nullptr) g_new_thread_callback();
   }
@@ -670,6 +676,7 @@ void RestartInChild() {
   g->stacks->Reset();
   g->sampled.clear();  // the parent's samples; the child's events start afresh
   g->known_threads.clear();
+  g->unnamed_threads = 0;
   g->root = false;
   g->pid = getpid();
   g->lock.ResetInChild();
@@ -949,12 +956,17 @@ bool ThreadsAwaitingNames() { return g_threads_awaiting_names.load(std::memory_o
 
 void NameThread(uint64_t native_id, const char* name) {
   if (!g_started || !g_recording.load()) return;
-  g_threads_awaiting_names.store(false, std::memory_order_relaxed);
   const size_t name_hash = absl::HashOf(absl::string_view(name));
   g->lock.Lock();
   // The latest thread with this id: ids of finished threads are reused.
   for (auto known = g->known_threads.rbegin(); known != g->known_threads.rend(); ++known) {
     if (known->native_id != native_id) continue;
+    if (!known->named) {
+      known->named = true;
+      if (--g->unnamed_threads == 0) {
+        g_threads_awaiting_names.store(false, std::memory_order_relaxed);
+      }
+    }
     if (known->name_hash != name_hash) {
       known->name_hash = name_hash;
       trace::ThreadName record{known->index, name};

@@ -270,6 +270,32 @@ class WhatTheProgramSeesTest(TestCase):
         self.assertEqual(len([line for line in lines if " mark " in line]), 2, lines[-20:])
 
 
+class ThreadNamesTest(TestCase):
+
+    def test_every_busy_thread_keeps_its_threading_name(self):
+        # Threads started back to back and not kept by the program: names are
+        # read while some have not set their native_id yet; those must be
+        # read again later (at collections), not left with the OS name.
+        source = """
+            import threading
+            def work():
+                kept = []
+                for i in range(150_000):
+                    kept.append((i, [i]))
+                    if len(kept) > 1000:
+                        kept.clear()
+            for n in range(6):
+                threading.Thread(target=work, name="worker-%d" % n).start()
+        """
+        with tempfile.TemporaryDirectory() as tmp:
+            run_, trace, _ = record(source, tmp)
+            status, report, stderr = summary(trace)
+        self.assertEqual(run_.returncode, 0, run_.stderr)
+        self.assertEqual(status, 0, stderr)
+        names = sorted(t["name"] for t in report["threads"] if t["name"] != "MainThread")
+        self.assertEqual(names, ["worker-%d" % n for n in range(6)])
+
+
 class StatisticsTest(TestCase):
 
     def test_os_exit_writes_statistics(self):
