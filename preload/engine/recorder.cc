@@ -312,6 +312,23 @@ void EncodeHeader(trace::ByteBuffer* bytes) {
   encoder.PutHeader(header);
 }
 
+// The file header and header chunk, through a new writer on `fd` (adopted).
+// False (errno set, the writer gone) when they could not be written.
+bool StartTraceFile(int fd) {
+  if (fd < 0 || !g->trace_fd.Adopt(fd)) return false;
+  g->writer = std::make_unique<trace::ChunkWriter>(g->trace_fd.fd(), kCompressionLevel);
+  trace::ByteBuffer header;
+  EncodeHeader(&header);
+  if (g->writer->WriteFileHeader() &&
+      g->writer->WriteChunk(trace::ChunkKind::kHeader, header.data(), header.size())) {
+    return true;
+  }
+  errno = g->writer->error_number();
+  g->writer.reset();
+  g->trace_fd.Forget();  // the writer closed it
+  return false;
+}
+
 bool OpenTraceFile() {
   if (!g->root) g->path[0] = '\0';  // named below
   // A root output that exists and is not a regular file (/dev/full, a
@@ -319,31 +336,22 @@ bool OpenTraceFile() {
   struct stat existing;
   const bool write_through =
       g->root && lstat(g->path, &existing) == 0 && !S_ISREG(existing.st_mode);
-  int fd = write_through ? -1 : CreateUnnamedTraceFile();
-  const bool unnamed = fd >= 0;
-  if (!unnamed) fd = CreateNamedTraceFile();
-  if (fd < 0 || !g->trace_fd.Adopt(fd)) {
-    const int error = errno;
-    if (g->path[0] == '\0') {
-      Log("cannot write the trace %s.%d: %s; this process runs unrecorded", g->options.output_path,
-          static_cast<int>(getpid()), strerror(error));
-    } else {
-      Log("cannot write the trace %s: %s; this process runs unrecorded", g->path, strerror(error));
-    }
-    return false;
+  if (!write_through && StartTraceFile(CreateUnnamedTraceFile())) {
+    if (NameTraceFile(g->trace_fd.fd())) return true;
+    // Naming failed (no /proc, a file system that refuses the link): the
+    // unnamed file is dropped, and the file made the plain way.
+    g->writer.reset();
+    g->trace_fd.Forget();
+    if (!g->root) g->path[0] = '\0';
   }
-  g->writer = std::make_unique<trace::ChunkWriter>(g->trace_fd.fd(), kCompressionLevel);
-  trace::ByteBuffer header;
-  EncodeHeader(&header);
-  const bool written =
-      g->writer->WriteFileHeader() &&
-      g->writer->WriteChunk(trace::ChunkKind::kHeader, header.data(), header.size());
-  const int error = written ? 0 : g->writer->error_number();
-  if (written && (!unnamed || NameTraceFile(g->trace_fd.fd()))) return true;
-  Log("cannot write the trace %s: %s; this process runs unrecorded",
-      g->path[0] != '\0' ? g->path : g->options.output_path, strerror(error != 0 ? error : errno));
-  g->writer.reset();
-  g->trace_fd.Forget();  // the writer closed it
+  if (StartTraceFile(CreateNamedTraceFile())) return true;
+  const int error = errno;
+  if (g->path[0] == '\0') {
+    Log("cannot write the trace %s.%d: %s; this process runs unrecorded", g->options.output_path,
+        static_cast<int>(getpid()), strerror(error));
+  } else {
+    Log("cannot write the trace %s: %s; this process runs unrecorded", g->path, strerror(error));
+  }
   return false;
 }
 
