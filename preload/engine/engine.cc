@@ -40,6 +40,17 @@ const char* AllocatorName() {
 // `arenatrace run` names its own stderr (/proc/<its pid>/fd/2), so that the
 // table reaches the user's terminal, not a pipe the program reads its
 // children's stderr from.
+void WriteToStatsDestination(const char* text, size_t size) {
+  if (g_options.stats_path[0] == '\0') {
+    WriteAll(STDERR_FILENO, text, size);
+    return;
+  }
+  const int fd = open(g_options.stats_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0) return;  // said at exit, with the table
+  WriteAll(fd, text, size);
+  close(fd);
+}
+
 void WriteStatsTable(const StatsContext& context, const alloc::AllocatorStats& stats) {
   if (g_options.stats_path[0] == '\0') {
     WriteStatsText(STDERR_FILENO, context, stats);
@@ -123,9 +134,14 @@ int Start(const ArenatraceStartInfo* info) {
 
   if (g_options.allocator == AllocatorChoice::kArenatrace && !ServesSmallObjects() &&
       g_options.stats_to_stderr) {
-    Log("the free-threaded build keeps CPython's allocator (%s: its garbage collector walks "
-        "mimalloc's heaps); arenatrace's allocator is not used in this process",
+    // Part of the statistics: it goes where they go.
+    char line[256];
+    const int length = snprintf(
+        line, sizeof line,
+        "arenatrace: the free-threaded build keeps CPython's allocator (%s: its garbage "
+        "collector walks mimalloc's heaps); arenatrace's allocator is not used in this process\n",
         cpython::kOwnObjectAllocator);
+    WriteToStatsDestination(line, static_cast<size_t>(length));
   }
   HookChoice choice = {ServesSmallObjects(), false};
   if (record) {
