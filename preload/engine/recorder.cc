@@ -336,15 +336,24 @@ bool OpenTraceFile() {
   struct stat existing;
   const bool write_through =
       g->root && lstat(g->path, &existing) == 0 && !S_ISREG(existing.st_mode);
-  if (!write_through && StartTraceFile(CreateUnnamedTraceFile())) {
-    if (NameTraceFile(g->trace_fd.fd())) return true;
-    // Naming failed (no /proc, a file system that refuses the link): the
-    // unnamed file is dropped, and the file made the plain way.
-    g->writer.reset();
-    g->trace_fd.Forget();
-    if (!g->root) g->path[0] = '\0';
+  const int unnamed = write_through ? -1 : CreateUnnamedTraceFile();
+  bool try_named = unnamed < 0;  // no O_TMPFILE here
+  if (unnamed >= 0) {
+    if (!StartTraceFile(unnamed)) {
+      // A full disk, a file size limit: a named file would be left broken.
+      try_named = false;
+    } else if (NameTraceFile(g->trace_fd.fd())) {
+      return true;
+    } else {
+      // Naming failed (no /proc, a file system that refuses the link): the
+      // unnamed file is dropped, and the file made the plain way.
+      g->writer.reset();
+      g->trace_fd.Forget();
+      if (!g->root) g->path[0] = '\0';
+      try_named = true;
+    }
   }
-  if (StartTraceFile(CreateNamedTraceFile())) return true;
+  if (try_named && StartTraceFile(CreateNamedTraceFile())) return true;
   const int error = errno;
   if (g->path[0] == '\0') {
     Log("cannot write the trace %s.%d: %s; this process runs unrecorded", g->options.output_path,

@@ -99,6 +99,41 @@ class DescriptorsTest(TestCase):
         self.assertGreater(child_report["peak_rss_bytes"], 1 << 20)
 
 
+class TraceFilesTest(TestCase):
+
+    def test_a_fork_child_that_cannot_write_its_header_leaves_no_file(self):
+        # A file size limit stands for a process killed, or a disk filling,
+        # between creating its file and writing the header: the file must
+        # not be left empty or header-less (the reader rejects those).
+        source = """
+            import os, resource, time
+            children = []
+            for limit in (0, 16):
+                pid = os.fork()
+                if pid == 0:
+                    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+                    kept = [str(i) for i in range(100_000)]
+                    time.sleep(0.3)
+                    os._exit(0)
+                children.append(pid)
+            for pid in children:
+                os.waitpid(pid, 0)
+            print(*children)
+        """
+        with tempfile.TemporaryDirectory() as tmp:
+            run_, trace, _ = record(source, tmp)
+            self.assertEqual(run_.returncode, 0, run_.stderr)
+            leftovers = {}
+            for pid in run_.stdout.split():
+                path = "%s.%s" % (trace, pid)
+                if os.path.exists(path):
+                    leftovers[path] = (os.path.getsize(path), summary(path)[0])
+            self.assertEqual(summary(trace)[0], 0)
+        self.assertEqual(run_.stderr.count("cannot write the trace"), 2, run_.stderr)
+        for path, (size, status) in leftovers.items():
+            self.assertIn(status, (0, 3), "%s: %d bytes, unreadable" % (path, size))
+
+
 class SignalsTest(TestCase):
 
     def test_uncaught_keyboard_interrupt_leaves_a_complete_trace(self):
