@@ -940,6 +940,9 @@ void RecordProcessEvent(R& record, bool start_writer = true) {
   // Most come from Python code (gc callbacks, the arenatrace module): from
   // the GIL holder, who need not make the others' threads fence.
   const bool attached = arenatrace_attached_thread_state() != nullptr;
+  // Rare, and the moments a user compares with their own clock (marks):
+  // the time is read afresh.
+  AdvanceNow();
   EventLock lock(EntersAsGilHolder(trace::Domain::kRaw, attached));
   Prologue(thread, start_writer);
   g->encoder.Put(record);
