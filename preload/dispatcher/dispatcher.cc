@@ -200,19 +200,22 @@ void CollectArgs(const char* first, va_list* args, char** argv, size_t count) {
   for (size_t i = 1; i < count; ++i) argv[i] = va_arg(*args, char*);
 }
 
-bool TerminatesByDefault(int signal_number) {
+// Signals a process sends itself to end (as opposed to the ones that report
+// a crash: SIGSEGV, SIGABRT ... which faulthandler re-raises from inside its
+// handler, where completing the trace is not safe) and whose default action
+// ends it.
+bool EndingRequest(int signal_number) {
   switch (signal_number) {
-    case SIGCHLD:
-    case SIGCONT:
-    case SIGSTOP:
-    case SIGTSTP:
-    case SIGTTIN:
-    case SIGTTOU:
-    case SIGURG:
-    case SIGWINCH:
-      return false;
+    case SIGINT:
+    case SIGTERM:
+    case SIGHUP:
+    case SIGKILL:
+    case SIGUSR1:
+    case SIGUSR2:
+    case SIGALRM:
+      return true;
     default:
-      return signal_number > 0 && signal_number < NSIG;
+      return false;
   }
 }
 
@@ -222,7 +225,7 @@ bool TerminatesByDefault(int signal_number) {
 // caller.
 bool EndsThisProcess(pid_t pid, int signal_number) {
   if (pid != getpid() && pid != 0 && pid != -getpgrp()) return false;
-  if (!TerminatesByDefault(signal_number)) return false;
+  if (!EndingRequest(signal_number)) return false;
   if (signal_number == SIGKILL) return true;
   sigset_t blocked;
   if (pthread_sigmask(SIG_BLOCK, nullptr, &blocked) != 0 || sigismember(&blocked, signal_number)) {
