@@ -9,7 +9,9 @@
 #define ARENATRACE_ENGINE_AFTER_FORK_SYMBOL "arenatrace_engine_after_fork_in_parent"
 #define ARENATRACE_ENGINE_BEFORE_EXEC_SYMBOL "arenatrace_engine_before_exec"
 #define ARENATRACE_ENGINE_AFTER_FAILED_EXEC_SYMBOL "arenatrace_engine_after_failed_exec"
-#define ARENATRACE_ENGINE_ABI_VERSION 2
+#define ARENATRACE_ENGINE_FATAL_SIGNAL_HANDLER_SYMBOL "arenatrace_engine_fatal_signal_handler"
+#define ARENATRACE_ENGINE_AFTER_PYTHON_PREINIT_SYMBOL "arenatrace_engine_after_python_preinit"
+#define ARENATRACE_ENGINE_ABI_VERSION 3
 
 extern "C" {
 
@@ -25,7 +27,20 @@ struct ArenatraceStartInfo {
 typedef int (*ArenatraceEngineStart)(const ArenatraceStartInfo* info);
 
 // Called by the dispatcher's _exit/_Exit (os._exit, multiprocessing children),
-// which skip atexit handlers: the engine writes what it has buffered.
+// which skip atexit handlers, and by its kill/raise before a signal the
+// process sends itself ends it (CPython does after an uncaught
+// KeyboardInterrupt, once finalised): the engine completes the trace and
+// writes its statistics.
+typedef void (*ArenatraceEngineBeforeExit)(void);
+
+// Called by the dispatcher's sigaction, the first time the main thread calls
+// it: CPython installs its signal handlers after its pre-initialisation,
+// which is where PYTHONMALLOC and development mode replace the allocators.
+typedef void (*ArenatraceEngineAfterPythonPreinit)(void);
+
+// The engine's handler of SIGTERM and SIGHUP (see recorder.h): a signal with
+// it ends the process as if it had its default action.
+typedef void (*ArenatraceEngineFatalSignalHandler)(int signal_number);
 typedef void (*ArenatraceEngineBeforeExit)(void);
 
 // Called by the dispatcher's fork wrapper in the parent, after fork returned.

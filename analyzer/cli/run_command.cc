@@ -485,7 +485,11 @@ int RunCommand(const std::vector<std::string>& args) {
   }
   setenv("LD_PRELOAD", PreloadValue(*library).c_str(), 1);
   setenv("ARENATRACE_ALLOCATOR", options.allocator.c_str(), 1);
-  if (options.stats) setenv("ARENATRACE_STATS", "1", 1);
+  // The tables go to our own stderr (the user's terminal), reopened by each
+  // process: not into a pipe where a program collects its children's stderr.
+  if (options.stats) {
+    setenv("ARENATRACE_STATS", ("/proc/" + std::to_string(getpid()) + "/fd/2").c_str(), 1);
+  }
   if (!options.stats_json.empty()) setenv("ARENATRACE_STATS_JSON", options.stats_json.c_str(), 1);
   if (!options.max_depth.empty()) setenv("ARENATRACE_MAX_DEPTH", options.max_depth.c_str(), 1);
   if (!options.sample_bytes.empty()) {

@@ -28,6 +28,13 @@ class ChunkWriter {
   // every chunk written before.
   bool WriteChunk(ChunkKind kind, const uint8_t* content, size_t size);
 
+  // The descriptor is not ours any more (the program closed it, and the
+  // number may name its own file now): never write to nor close it.
+  void Disown() { fd_ = -1; }
+  // Goes on writing through `fd` (the same file, reopened), owning it.
+  void UseDescriptor(int fd) { fd_ = fd; }
+  int fd() const { return fd_; }
+
   int error_number() const { return error_number_; }
   uint64_t bytes_written() const { return bytes_written_; }
 

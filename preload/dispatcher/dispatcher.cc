@@ -5,6 +5,8 @@
 // minor version, found next to itself, and starts it before `main`.
 #include <alloca.h>
 #include <dlfcn.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -24,6 +26,8 @@ ArenatraceEngineBeforeExit g_before_exit = nullptr;
 ArenatraceEngineAfterForkInParent g_after_fork_in_parent = nullptr;
 ArenatraceEngineBeforeExec g_before_exec = nullptr;
 ArenatraceEngineAfterFailedExec g_after_failed_exec = nullptr;
+ArenatraceEngineFatalSignalHandler g_fatal_signal_handler = nullptr;
+ArenatraceEngineAfterPythonPreinit g_after_python_preinit = nullptr;
 
 // The functions our wrappers stand in front of, resolved in the constructor:
 // a vfork child calling exec must not run the dynamic linker.
@@ -37,6 +41,12 @@ ExecvFunction g_execv = nullptr;
 ExecvFunction g_execvp = nullptr;
 ExecveFunction g_execvpe = nullptr;
 FexecveFunction g_fexecve = nullptr;
+using KillFunction = int (*)(pid_t, int);
+using RaiseFunction = int (*)(int);
+KillFunction g_kill = nullptr;
+RaiseFunction g_raise = nullptr;
+using SigactionFunction = int (*)(int, const struct sigaction*, struct sigaction*);
+SigactionFunction g_sigaction = nullptr;
 
 template <class F>
 void Resolve(F* function, const char* name) {
@@ -50,6 +60,9 @@ void ResolveWrappedFunctions() {
   Resolve(&g_execvp, "execvp");
   Resolve(&g_execvpe, "execvpe");
   Resolve(&g_fexecve, "fexecve");
+  Resolve(&g_kill, "kill");
+  Resolve(&g_raise, "raise");
+  Resolve(&g_sigaction, "sigaction");
 }
 
 // "3.11.7 (main, ...)" -> 3, 11; false when it does not look like a version.
@@ -152,6 +165,10 @@ void Start(int argc, char** argv) {
         dlsym(engine, ARENATRACE_ENGINE_BEFORE_EXEC_SYMBOL));
     g_after_failed_exec = reinterpret_cast<ArenatraceEngineAfterFailedExec>(
         dlsym(engine, ARENATRACE_ENGINE_AFTER_FAILED_EXEC_SYMBOL));
+    g_fatal_signal_handler = reinterpret_cast<ArenatraceEngineFatalSignalHandler>(
+        dlsym(engine, ARENATRACE_ENGINE_FATAL_SIGNAL_HANDLER_SYMBOL));
+    g_after_python_preinit = reinterpret_cast<ArenatraceEngineAfterPythonPreinit>(
+        dlsym(engine, ARENATRACE_ENGINE_AFTER_PYTHON_PREINIT_SYMBOL));
   }
 }
 
@@ -183,6 +200,49 @@ void CollectArgs(const char* first, va_list* args, char** argv, size_t count) {
   for (size_t i = 1; i < count; ++i) argv[i] = va_arg(*args, char*);
 }
 
+// Signals a process sends itself to end (as opposed to the ones that report
+// a crash: SIGSEGV, SIGABRT ... which faulthandler re-raises from inside its
+// handler, where completing the trace is not safe) and whose default action
+// ends it.
+bool EndingRequest(int signal_number) {
+  switch (signal_number) {
+    case SIGINT:
+    case SIGTERM:
+    case SIGHUP:
+    case SIGKILL:
+    case SIGUSR1:
+    case SIGUSR2:
+    case SIGALRM:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Whether `signal_number`, sent to `pid` by this thread, ends this process
+// (as CPython's exit after an uncaught KeyboardInterrupt does: SIGINT to
+// itself, its handler reset to the default). Linux's kill(-1) spares the
+// caller.
+bool EndsThisProcess(pid_t pid, int signal_number) {
+  if (pid != getpid() && pid != 0 && pid != -getpgrp()) return false;
+  if (!EndingRequest(signal_number)) return false;
+  if (signal_number == SIGKILL) return true;
+  sigset_t blocked;
+  if (pthread_sigmask(SIG_BLOCK, nullptr, &blocked) != 0 || sigismember(&blocked, signal_number)) {
+    return false;
+  }
+  struct sigaction current;
+  if (sigaction(signal_number, nullptr, &current) != 0 || (current.sa_flags & SA_SIGINFO)) {
+    return false;
+  }
+  return current.sa_handler == SIG_DFL ||
+         (g_fatal_signal_handler != nullptr && current.sa_handler == g_fatal_signal_handler);
+}
+
+void BeforeOwnSignal(pid_t pid, int signal_number) {
+  if (g_before_exit != nullptr && EndsThisProcess(pid, signal_number)) g_before_exit();
+}
+
 [[noreturn]] void ExitNow(int status) {
   if (g_before_exit != nullptr) g_before_exit();
   syscall(SYS_exit_group, status);
@@ -199,6 +259,37 @@ extern "C" __attribute__((visibility("default"), noreturn)) void _exit(int statu
 }
 extern "C" __attribute__((visibility("default"), noreturn)) void _Exit(int status) {
   arenatrace::preload::ExitNow(status);
+}
+
+// A signal that a process sends itself and that ends it (os.kill(os.getpid(),
+// ...), signal.raise_signal, CPython's exit after Ctrl-C): the trace is
+// completed first, as at exit.
+extern "C" __attribute__((visibility("default"))) int kill(pid_t pid, int signal_number) {
+  if (arenatrace::preload::g_kill == nullptr) arenatrace::preload::ResolveWrappedFunctions();
+  arenatrace::preload::BeforeOwnSignal(pid, signal_number);
+  return arenatrace::preload::g_kill(pid, signal_number);
+}
+
+extern "C" __attribute__((visibility("default"))) int raise(int signal_number) {
+  if (arenatrace::preload::g_raise == nullptr) arenatrace::preload::ResolveWrappedFunctions();
+  arenatrace::preload::BeforeOwnSignal(getpid(), signal_number);
+  return arenatrace::preload::g_raise(signal_number);
+}
+
+// CPython's first sigaction call on the main thread (installing its signal
+// handlers) comes after its pre-initialisation: the engine may then wrap the
+// allocators that PYTHONMALLOC or development mode put in place. Other
+// threads (a C library's) pass straight through.
+extern "C" __attribute__((visibility("default"))) int sigaction(int signal_number,
+                                                                const struct sigaction* action,
+                                                                struct sigaction* old_action) {
+  if (arenatrace::preload::g_sigaction == nullptr) arenatrace::preload::ResolveWrappedFunctions();
+  if (arenatrace::preload::g_after_python_preinit != nullptr && syscall(SYS_gettid) == getpid()) {
+    const auto after_preinit = arenatrace::preload::g_after_python_preinit;
+    arenatrace::preload::g_after_python_preinit = nullptr;
+    after_preinit();
+  }
+  return arenatrace::preload::g_sigaction(signal_number, action, old_action);
 }
 
 // fork: the parent's trace records the child's pid (the child records into

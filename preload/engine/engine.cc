@@ -1,10 +1,14 @@
 // The engine for one CPython minor version (libarenatrace-cp3XY.so), started
 // by the dispatcher from its constructor, before the interpreter initialises.
 #include <Python.h>
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "preload/cpython/object_allocator.h"
 #include "preload/engine/domain_hooks.h"
@@ -26,42 +30,90 @@ const char* g_python_version = "";
 bool ServesSmallObjects() {
   return g_options.allocator == AllocatorChoice::kArenatrace && cpython::kCanReplaceObjectAllocator;
 }
+char g_chosen_allocator[64] = {};  // PYTHONMALLOC's, or "debug" (development mode)
 const char* AllocatorName() {
+  if (g_chosen_allocator[0] != '\0') return g_chosen_allocator;
   return ServesSmallObjects() ? "arenatrace" : cpython::kOwnObjectAllocator;
 }
 
-void ReportStatsAtExit() {
+// ARENATRACE_STATS is "1" (the process's stderr) or a file to append to:
+// `arenatrace run` names its own stderr (/proc/<its pid>/fd/2), so that the
+// table reaches the user's terminal, not a pipe the program reads its
+// children's stderr from.
+void WriteToStatsDestination(const char* text, size_t size) {
+  if (g_options.stats_path[0] == '\0') {
+    WriteAll(STDERR_FILENO, text, size);
+    return;
+  }
+  const int fd = open(g_options.stats_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0) return;  // said at exit, with the table
+  WriteAll(fd, text, size);
+  close(fd);
+}
+
+void WriteStatsTable(const StatsContext& context, const alloc::AllocatorStats& stats) {
+  if (g_options.stats_path[0] == '\0') {
+    WriteStatsText(STDERR_FILENO, context, stats);
+    return;
+  }
+  const int fd = open(g_options.stats_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0) {
+    Log("cannot write statistics to %s: %s", g_options.stats_path, strerror(errno));
+    return;
+  }
+  WriteStatsText(fd, context, stats);
+  close(fd);
+}
+
+void ReportStats() {
   StatsContext context = {g_python_version, AllocatorName(), AllocatorHooksInstalled(),
                           AllocatorCallsSerialized()};
   const alloc::AllocatorStats stats = AllocatorStatsNow();
-  if (g_options.stats_to_stderr) WriteStatsText(STDERR_FILENO, context, stats);
+  if (g_options.stats_to_stderr) WriteStatsTable(context, stats);
   if (g_options.stats_json_path[0] != '\0') {
     AppendStatsJson(g_options.stats_json_path, context, stats);
   }
 }
 
-// PYTHONMALLOC (any value) and development mode make CPython re-install its
-// own allocators during pre-initialisation, silently replacing ours. Both are
-// the user's explicit choice of CPython's allocator (for its debug hooks, for
-// valgrind, ...): it wins, and we say so. Returns false when our allocator
-// must stay out. See docs/ALLOCATOR.md.
-bool MayInstallOurAllocator(const PythonCommandLine& command_line) {
+// PYTHONMALLOC (any value) and development mode make CPython re-install
+// its own allocators during pre-initialisation (after our constructor),
+// silently replacing ours. Both are the user's explicit choice of CPython's
+// allocator (for its debug hooks, for valgrind, ...): it is kept, as with
+// --allocator=pymalloc, and recording wraps it once CPython has installed it
+// (arenatrace_engine_after_python_preinit). Returns the name of the
+// allocator chosen (null: none), having said so in one line. See
+// docs/ALLOCATOR.md.
+const char* CPythonAllocatorChosen(const PythonCommandLine& command_line) {
   const char* dev_mode_env = getenv("PYTHONDEVMODE");
   const bool dev_mode = command_line.dev_mode || (!command_line.ignores_environment &&
                                                   dev_mode_env != nullptr && *dev_mode_env != '\0');
   if (dev_mode) {
     Log("Python development mode (-X dev or PYTHONDEVMODE) installs CPython's debug allocator; "
-        "arenatrace's allocator is not used in this process");
-    return false;
+        "arenatrace keeps it and records through it, as with --allocator=pymalloc");
+    return "debug";
   }
   const char* python_malloc = getenv("PYTHONMALLOC");
   if (python_malloc != nullptr && *python_malloc != '\0' && !command_line.ignores_environment) {
-    Log("PYTHONMALLOC=%s selects CPython's allocator; arenatrace's allocator is not used in "
-        "this process (unset PYTHONMALLOC to use it)",
+    Log("PYTHONMALLOC=%s selects CPython's allocator; arenatrace keeps it and records through "
+        "it, as with --allocator=pymalloc (unset PYTHONMALLOC for arenatrace's allocator)",
         python_malloc);
-    return false;
+    return python_malloc;
   }
-  return true;
+  return nullptr;
+}
+
+// Set when CPython is about to replace the hooks: installed once it has.
+HookChoice g_hooks_after_preinit;
+std::atomic<bool> g_hooks_pending{false};
+
+// The end of the process, by exit, _exit (os._exit, multiprocessing's
+// workers) or a signal it sends itself: the trace's End, then the
+// statistics (which then count the recorder's last frees too). Once.
+void FinishProcess() {
+  static std::atomic<bool> finished{false};
+  if (finished.exchange(true)) return;
+  StopRecording();
+  if (g_options.stats_to_stderr || g_options.stats_json_path[0] != '\0') ReportStats();
 }
 
 int Start(const ArenatraceStartInfo* info) {
@@ -71,17 +123,25 @@ int Start(const ArenatraceStartInfo* info) {
   }
   g_python_version = info->python_version;
   g_options = ReadEngineOptions();
-  if (g_options.stats_to_stderr || g_options.stats_json_path[0] != '\0') {
-    atexit(&ReportStatsAtExit);
-  }
+  atexit(&FinishProcess);
   const bool record = g_options.output_path[0] != '\0';
-  if (!MayInstallOurAllocator(ParsePythonCommandLine(info->argc, info->argv))) return 0;
+  const char* cpython_allocator =
+      CPythonAllocatorChosen(ParsePythonCommandLine(info->argc, info->argv));
+  if (cpython_allocator != nullptr) {
+    g_options.allocator = AllocatorChoice::kPymalloc;
+    snprintf(g_chosen_allocator, sizeof g_chosen_allocator, "%s", cpython_allocator);
+  }
 
   if (g_options.allocator == AllocatorChoice::kArenatrace && !ServesSmallObjects() &&
       g_options.stats_to_stderr) {
-    Log("the free-threaded build keeps CPython's allocator (%s: its garbage collector walks "
-        "mimalloc's heaps); arenatrace's allocator is not used in this process",
+    // Part of the statistics: it goes where they go.
+    char line[256];
+    const int length = snprintf(
+        line, sizeof line,
+        "arenatrace: the free-threaded build keeps CPython's allocator (%s: its garbage "
+        "collector walks mimalloc's heaps); arenatrace's allocator is not used in this process\n",
         cpython::kOwnObjectAllocator);
+    WriteToStatsDestination(line, static_cast<size_t>(length));
   }
   HookChoice choice = {ServesSmallObjects(), false};
   if (record) {
@@ -96,10 +156,13 @@ int Start(const ArenatraceStartInfo* info) {
     recording.argv = info->argv;
     recording.python_version = info->python_version;
     choice.record = StartRecording(recording);
-    // Registered after the statistics report, so it runs before it.
-    if (choice.record) atexit(&StopRecording);
   }
-  InstallDomainHooks(choice);
+  if (cpython_allocator != nullptr) {
+    g_hooks_after_preinit = choice;
+    g_hooks_pending.store(true);
+  } else {
+    InstallDomainHooks(choice);
+  }
   return 0;
 }
 
@@ -107,7 +170,14 @@ int Start(const ArenatraceStartInfo* info) {
 }  // namespace arenatrace::preload
 
 extern "C" __attribute__((visibility("default"))) void arenatrace_engine_before_exit() {
-  arenatrace::preload::StopRecording();
+  arenatrace::preload::FinishProcess();
+}
+
+// From the dispatcher's sigaction, on the main thread: CPython installs its
+// signal handlers after pre-initialisation, so its allocators are in place.
+extern "C" __attribute__((visibility("default"))) void arenatrace_engine_after_python_preinit() {
+  if (!arenatrace::preload::g_hooks_pending.exchange(false)) return;
+  arenatrace::preload::InstallDomainHooks(arenatrace::preload::g_hooks_after_preinit);
 }
 
 extern "C" __attribute__((visibility("default"))) void arenatrace_engine_after_fork_in_parent(

@@ -35,6 +35,8 @@ EngineOptions ReadEngineOptions() {
   }
   if (const char* stats = getenv("ARENATRACE_STATS"); stats != nullptr) {
     options.stats_to_stderr = *stats != '\0' && strcmp(stats, "0") != 0;
+    // Copied: the program may rewrite its environment before we read it back at exit.
+    if (stats[0] == '/') snprintf(options.stats_path, sizeof options.stats_path, "%s", stats);
   }
   if (const char* path = getenv("ARENATRACE_STATS_JSON"); path != nullptr && *path != '\0') {
     // Copied: the program may rewrite its environment before we read it back at exit.

@@ -28,7 +28,8 @@ struct EngineOptions {
   AllocatorChoice allocator = AllocatorChoice::kArenatrace;
   unsigned long long sample_bytes = 0;   // ARENATRACE_SAMPLE_BYTES: mean bytes per sample, 0: all
   int mark_signal = kDefaultMarkSignal;  // ARENATRACE_MARK_SIGNAL: name or number, "none": off
-  bool stats_to_stderr = false;          // ARENATRACE_STATS=1
+  bool stats_to_stderr = false;          // ARENATRACE_STATS=1, or a file
+  char stats_path[1024] = {};            // ARENATRACE_STATS=FILE (a path): the table goes there
   char stats_json_path[1024] = {};       // ARENATRACE_STATS_JSON=FILE: one JSON line per process
 };
 

@@ -1,8 +1,10 @@
 #include "preload/engine/python_setup.h"
 
 #include <Python.h>
+#include <pthread.h>
 
 #include "preload/cpython/parallel_interpreters.h"
+#include "preload/cpython/python_frames.h"
 #include "preload/engine/recorder.h"
 #include "preload/log.h"
 
@@ -66,6 +68,11 @@ int NameThreadsPending(void*) {
 }
 
 bool g_setup_scheduled = false;
+pthread_t g_main_thread = pthread_self();  // the constructor's thread: the process's first
+// After fork the forking thread is the child's main thread, for CPython too.
+void NoteMainThreadInChild() { g_main_thread = pthread_self(); }
+[[maybe_unused]] const bool g_main_thread_followed =
+    pthread_atfork(nullptr, nullptr, &NoteMainThreadInChild) == 0;
 std::atomic<bool> g_naming_wanted{false};
 
 // From the recorder, in the first event of a new thread: any thread, with or
@@ -108,19 +115,39 @@ PyObject* AtExit(PyObject*, PyObject*) {
   Py_RETURN_NONE;
 }
 
+// A label is any str, also one with lone surrogates (file names decoded with
+// surrogateescape): stored as UTF-8 with surrogates passed through, as
+// CPython's "surrogatepass" error handler writes them. Null when `label` is
+// not a str (a TypeError set).
+PyObject* LabelBytes(PyObject* label, const char* function) {
+  if (label == nullptr) return PyBytes_FromString("");
+  if (!PyUnicode_Check(label)) {
+    PyErr_Format(PyExc_TypeError, "%s() argument must be str, not %.100s", function,
+                 Py_TYPE(label)->tp_name);
+    return nullptr;
+  }
+  return PyUnicode_AsEncodedString(label, "utf-8", "surrogatepass");
+}
+
 PyObject* Mark(PyObject*, PyObject* args) {
-  const char* label = "";
-  if (!PyArg_ParseTuple(args, "|s:mark", &label)) return nullptr;
+  PyObject* label = nullptr;
+  if (!PyArg_ParseTuple(args, "|O:mark", &label)) return nullptr;
+  PyObject* bytes = LabelBytes(label, "mark");
+  if (bytes == nullptr) return nullptr;
   NameThreads();
-  RecordMark(label);
+  RecordMark(PyBytes_AS_STRING(bytes));
+  Py_DECREF(bytes);
   Py_RETURN_NONE;
 }
 
 PyObject* Snapshot(PyObject*, PyObject* args) {
-  const char* label = "";
-  if (!PyArg_ParseTuple(args, "|s:snapshot", &label)) return nullptr;
+  PyObject* label = nullptr;
+  if (!PyArg_ParseTuple(args, "|O:snapshot", &label)) return nullptr;
+  PyObject* bytes = LabelBytes(label, "snapshot");
+  if (bytes == nullptr) return nullptr;
   NameThreads();
-  RecordSnapshotRequest(label);
+  RecordSnapshotRequest(PyBytes_AS_STRING(bytes));
+  Py_DECREF(bytes);
   Py_RETURN_NONE;
 }
 
@@ -157,7 +184,32 @@ PyModuleDef g_module = {PyModuleDef_HEAD_INIT, "arenatrace",
 
 // The parts of the module better said in Python. The same API, as no-ops, is
 // python/arenatrace/__init__.py, for processes without the preload.
+//
+// The module is not put in sys.modules: a finder at the end of sys.meta_path
+// answers `import arenatrace` only when nothing on sys.path is called so, so
+// that a program's own arenatrace.py (in its directory) wins, as it would
+// without us. The no-op package of preload/python, when it is the one
+// imported, asks the finder for this module and becomes it.
 constexpr char kModuleSource[] = R"(
+class _EngineFinder:
+    """Finds arenatrace's in-process module, after every other finder."""
+    arenatrace_engine_module = None
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name != "arenatrace" or path is not None or cls.arenatrace_engine_module is None:
+            return None
+        import sys
+        return sys.modules["_frozen_importlib"].ModuleSpec(name, cls, origin="arenatrace")
+
+    @classmethod
+    def create_module(cls, spec):
+        return cls.arenatrace_engine_module
+
+    @staticmethod
+    def exec_module(module):
+        pass
+
 class paused:
     """with arenatrace.paused(): allocations made inside are not recorded."""
     __slots__ = ()
@@ -188,10 +240,13 @@ PyObject* InstallModule() {
   PyObject* code = ok ? Py_CompileString(kModuleSource, "<arenatrace>", Py_file_input) : nullptr;
   PyObject* result = code != nullptr ? PyEval_EvalCode(code, globals, globals) : nullptr;
   Py_XDECREF(code);
-  ok = result != nullptr &&
-       PyDict_SetItemString(PyImport_GetModuleDict(), "arenatrace", module) == 0;
+  PyObject* finder = result != nullptr ? PyDict_GetItemString(globals, "_EngineFinder") : nullptr;
+  PyObject* meta_path = PySys_GetObject("meta_path");  // borrowed
+  ok = finder != nullptr && meta_path != nullptr && PyList_Check(meta_path) &&
+       PyObject_SetAttrString(finder, "arenatrace_engine_module", module) == 0 &&
+       PyList_Append(meta_path, finder) == 0;
   Py_XDECREF(result);
-  Py_DECREF(module);  // sys.modules holds it
+  Py_DECREF(module);  // the finder holds it
   return ok ? globals : nullptr;
 }
 
@@ -224,6 +279,7 @@ int SetUp(void*) {
   if (g_recording.load() && !SetUpRecording()) {
     Log("could not set up GC, exit and thread-name recording in this process");
   }
+  InstallSignalHandlers();
   PyErr_Clear();
   PyErr_Restore(saved_type, saved_value, saved_traceback);
   return 0;
@@ -233,6 +289,14 @@ int SetUp(void*) {
 
 void SchedulePythonWork() {
   if (!Py_IsInitialized()) return;
+  // Py_AddPendingCall takes a lock that may make the caller wait with its
+  // thread state detached: its GIL released, inside an allocator hook. Only
+  // the main interpreter's main thread asks, where nothing else contends for
+  // that lock but C code scheduling its own calls, and where the calls run
+  // anyway. Other threads leave the work pending for it.
+  if (!pthread_equal(pthread_self(), g_main_thread)) return;
+  PyThreadState* tstate = arenatrace_attached_thread_state();
+  if (tstate == nullptr || tstate->interp != PyInterpreterState_Main()) return;
   if (!g_setup_scheduled) g_setup_scheduled = Py_AddPendingCall(&SetUp, nullptr) == 0;
   // Once finalisation has begun (our atexit handler ran), CPython refuses
   // pending calls, and 3.8 prints an error when asked.

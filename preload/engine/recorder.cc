@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@
 #include "core/trace/record_codec.h"
 #include "preload/cpython/parallel_interpreters.h"
 #include "preload/cpython/python_frames.h"
+#include "preload/engine/kept_descriptor.h"
 #include "preload/engine/recorder_lock.h"
 #include "preload/engine/stack_table.h"
 #include "preload/engine/static_tls.h"
@@ -37,6 +39,12 @@ std::atomic<bool> g_recording{false};
 namespace {
 
 constexpr uint64_t kTickMicros = 1000;  // the resolution of event times
+// The writer thread publishes the time every tick, but it is one thread among
+// the program's: on a loaded machine, or while it compresses a large chunk,
+// it may not run for tens of milliseconds, and events would keep the time of
+// its last tick. So events also read the clock, every this many (a vDSO
+// call, no syscall: well under a nanosecond per event).
+constexpr unsigned kEventsPerClockRead = 64;
 constexpr unsigned kRssEveryTicks = 10;
 constexpr unsigned kFlushEveryTicks = 100;
 constexpr size_t kFlushBytes = size_t{1} << 20;
@@ -67,6 +75,7 @@ struct KnownThread {
   uint64_t native_id;
   uint64_t index;
   size_t name_hash;  // of the name last recorded
+  bool named;
 };
 
 struct Recorder {
@@ -83,11 +92,16 @@ struct Recorder {
   uint64_t chunk_thread = kNoThread;  // the thread in force in the current chunk
   uint64_t next_thread_index = 0;
   uint64_t lost_events = 0;
+  unsigned events_since_clock_read = 0;
   RecordingOptions options;
   // --sample-bytes: the addresses of sampled blocks still live; frees of
   // any other address are not recorded.
   absl::flat_hash_set<uint64_t> sampled;
   std::vector<KnownThread> known_threads;  // threads with Python frames, for NameThread
+  // Of known_threads, those not named yet: a thread whose `threading` object
+  // had no native_id yet when names were read (it had just started) is
+  // looked for again at the next collection, and the next.
+  size_t unnamed_threads = 0;
   // Serialises writing chunks: the writer thread, exit and exec may flush.
   pthread_mutex_t flush_lock = PTHREAD_MUTEX_INITIALIZER;
   bool root = false;  // writes options.output_path itself; others write <output_path>.<pid>
@@ -99,8 +113,9 @@ struct Recorder {
   // Between BeforeExec and exec: other threads' events must not restart the
   // writer thread, which exec could cut off in the middle of a chunk.
   bool exec_pending = false;
-  int statm_fd = -1;
-  pid_t pid = 0;  // the recording process (a vfork child shares our memory, not our pid)
+  KeptDescriptor trace_fd;
+  KeptDescriptor statm;  // this process's /proc/<pid>/statm
+  pid_t pid = 0;         // the recording process (a vfork child shares our memory, not our pid)
 };
 
 // Never destroyed: exit handlers and other threads may still call in. Reached
@@ -126,6 +141,16 @@ uint64_t MicrosSince(const timespec& start) {
   const int64_t nanos = (static_cast<int64_t>(now.tv_sec) - start.tv_sec) * 1000000000 +
                         (static_cast<int64_t>(now.tv_nsec) - start.tv_nsec);
   return nanos < 0 ? 0 : static_cast<uint64_t>(nanos / 1000);
+}
+
+// The current time, in whole ticks: it only ever moves forward, whoever
+// reads the clock (the writer thread every tick, events every
+// kEventsPerClockRead).
+void AdvanceNow() {
+  const uint64_t now = MicrosSince(g->start) / kTickMicros * kTickMicros;
+  uint64_t seen = g_now_micros.load(std::memory_order_relaxed);
+  while (seen < now && !g_now_micros.compare_exchange_weak(seen, now, std::memory_order_relaxed)) {
+  }
 }
 
 void FreeThreadState(void* state) { delete static_cast<ThreadState*>(state); }
@@ -159,7 +184,8 @@ __attribute__((noinline)) void RegisterThread(ThreadState* thread) {
   trace::ThreadStart start{thread->index, static_cast<uint64_t>(tid), name};
   g->encoder.Put(start);
   if (tid != getpid()) {
-    g->known_threads.push_back({static_cast<uint64_t>(tid), thread->index, 0});
+    g->known_threads.push_back({static_cast<uint64_t>(tid), thread->index, 0, false});
+    ++g->unnamed_threads;
     g_threads_awaiting_names.store(true, std::memory_order_relaxed);
     if (g_new_thread_callback != nullptr) g_new_thread_callback();
   }
@@ -182,6 +208,10 @@ __attribute__((noinline)) void PutThreadSwitch(uint64_t index) {
 __attribute__((always_inline)) inline void Prologue(ThreadState* thread, bool start_writer = true) {
   if (start_writer) EnsureWriterRunning();
   if (__builtin_expect(thread->generation != g->generation, 0)) RegisterThread(thread);
+  if (__builtin_expect(++g->events_since_clock_read >= kEventsPerClockRead, 0)) {
+    g->events_since_clock_read = 0;
+    AdvanceNow();
+  }
   const uint64_t now = g_now_micros.load(std::memory_order_relaxed);
   if (__builtin_expect(now != g->chunk_time, 0)) PutTime(now);
   if (__builtin_expect(thread->index != g->chunk_thread, 0)) PutThreadSwitch(thread->index);
@@ -203,10 +233,32 @@ inline bool Full() {
 // The root process replaces its output file. Every other process (fork
 // children, and images that exec replaced, which keep their pid) takes a name
 // no other process of the run has taken: <output>.<pid>, else
-// <output>.<pid>.<n>.
-int CreateTraceFile() {
-  if (g->root) return open(g->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+// <output>.<pid>.<n>. Returns false (errno says why) when no name was taken.
+bool NameTraceFile(int fd) {
+  char proc_path[64];
+  snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", fd);
+  if (g->root) {
+    // Replaces an older trace of that name. Not atomic, but a process
+    // killed in between leaves no file, which USAGE allows.
+    if (unlink(g->path) != 0 && errno != ENOENT) return false;
+    return linkat(AT_FDCWD, proc_path, AT_FDCWD, g->path, AT_SYMLINK_FOLLOW) == 0;
+  }
   char base[sizeof g->path - 16];  // room for ".<n>"
+  snprintf(base, sizeof base, "%.*s.%d", static_cast<int>(sizeof g->options.output_path),
+           g->options.output_path, static_cast<int>(getpid()));
+  snprintf(g->path, sizeof g->path, "%s", base);
+  for (int n = 1;; ++n) {
+    if (linkat(AT_FDCWD, proc_path, AT_FDCWD, g->path, AT_SYMLINK_FOLLOW) == 0) return true;
+    if (errno != EEXIST || n > 1000) return false;
+    snprintf(g->path, sizeof g->path, "%s.%d", base, n);
+  }
+}
+
+// The same names, for a file system without O_TMPFILE: the file is visible
+// from its creation on.
+int CreateNamedTraceFile() {
+  if (g->root) return open(g->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  char base[sizeof g->path - 16];
   snprintf(base, sizeof base, "%.*s.%d", static_cast<int>(sizeof g->options.output_path),
            g->options.output_path, static_cast<int>(getpid()));
   snprintf(g->path, sizeof g->path, "%s", base);
@@ -217,15 +269,26 @@ int CreateTraceFile() {
   }
 }
 
-bool OpenTraceFile() {
-  const int fd = CreateTraceFile();
-  if (fd < 0) {
-    Log("cannot write the trace %s: %s; this process runs unrecorded", g->path, strerror(errno));
-    return false;
+// The file is created without a name (O_TMPFILE) and named once its header
+// is in: a process killed in between (a fork child killed at once) leaves no
+// file, never an empty or header-less one that the reader must reject.
+int CreateUnnamedTraceFile() {
+  char directory[sizeof g->options.output_path];
+  snprintf(directory, sizeof directory, "%.*s", static_cast<int>(sizeof directory - 1),
+           g->options.output_path);
+  char* slash = strrchr(directory, '/');
+  if (slash == nullptr) {
+    snprintf(directory, sizeof directory, ".");
+  } else if (slash == directory) {
+    slash[1] = '\0';
+  } else {
+    *slash = '\0';
   }
-  g->writer = std::make_unique<trace::ChunkWriter>(fd, kCompressionLevel);
-  trace::ByteBuffer bytes;
-  trace::RecordEncoder encoder(&bytes);
+  return open(directory, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+}
+
+void EncodeHeader(trace::ByteBuffer* bytes) {
+  trace::RecordEncoder encoder(bytes);
   trace::Header header;
   header.pid = static_cast<uint64_t>(getpid());
   header.ppid = static_cast<uint64_t>(getppid());
@@ -247,14 +310,78 @@ bool OpenTraceFile() {
                              g_now_micros.load(std::memory_order_relaxed);
   header.time_resolution_micros = kTickMicros;
   encoder.PutHeader(header);
-  if (!g->writer->WriteFileHeader() ||
-      !g->writer->WriteChunk(trace::ChunkKind::kHeader, bytes.data(), bytes.size())) {
-    Log("cannot write the trace %s: %s; this process runs unrecorded", g->path,
-        strerror(g->writer->error_number()));
-    g->writer.reset();
-    return false;
+}
+
+// The file header and header chunk, through a new writer on `fd` (adopted).
+// False (errno set, the writer gone) when they could not be written.
+bool StartTraceFile(int fd) {
+  if (fd < 0 || !g->trace_fd.Adopt(fd)) return false;
+  g->writer = std::make_unique<trace::ChunkWriter>(g->trace_fd.fd(), kCompressionLevel);
+  trace::ByteBuffer header;
+  EncodeHeader(&header);
+  if (g->writer->WriteFileHeader() &&
+      g->writer->WriteChunk(trace::ChunkKind::kHeader, header.data(), header.size())) {
+    return true;
   }
-  return true;
+  errno = g->writer->error_number();
+  g->writer.reset();
+  g->trace_fd.Forget();  // the writer closed it
+  return false;
+}
+
+bool OpenTraceFile() {
+  if (!g->root) g->path[0] = '\0';  // named below
+  // A root output that exists and is not a regular file (/dev/full, a
+  // named pipe, a symlink) is written through, never replaced.
+  struct stat existing;
+  const bool write_through =
+      g->root && lstat(g->path, &existing) == 0 && !S_ISREG(existing.st_mode);
+  const int unnamed = write_through ? -1 : CreateUnnamedTraceFile();
+  bool try_named = unnamed < 0;  // no O_TMPFILE here
+  if (unnamed >= 0) {
+    if (!StartTraceFile(unnamed)) {
+      // A full disk, a file size limit: a named file would be left broken.
+      try_named = false;
+    } else if (NameTraceFile(g->trace_fd.fd())) {
+      return true;
+    } else {
+      // Naming failed (no /proc, a file system that refuses the link): the
+      // unnamed file is dropped, and the file made the plain way.
+      g->writer.reset();
+      g->trace_fd.Forget();
+      if (!g->root) g->path[0] = '\0';
+      try_named = true;
+    }
+  }
+  if (try_named && StartTraceFile(CreateNamedTraceFile())) return true;
+  const int error = errno;
+  if (g->path[0] == '\0') {
+    Log("cannot write the trace %s.%d: %s; this process runs unrecorded", g->options.output_path,
+        static_cast<int>(getpid()), strerror(error));
+  } else {
+    Log("cannot write the trace %s: %s; this process runs unrecorded", g->path, strerror(error));
+  }
+  return false;
+}
+
+// Before each chunk: the trace's descriptor must still be ours (see
+// kept_descriptor.h). If the program closed it, the file is reopened by its
+// name, to append after the last whole chunk, provided the name still leads
+// to the same file; else recording stops. False when it stopped.
+bool TraceDescriptorUsable() {
+  if (g->trace_fd.StillOurs()) return true;
+  g->writer->Disown();
+  g->trace_fd.Forget();
+  const int reopened = open(g->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (reopened >= 0 && g->trace_fd.SameFileAs(reopened) && g->trace_fd.Adopt(reopened)) {
+    g->writer->UseDescriptor(g->trace_fd.fd());
+    return true;
+  }
+  if (reopened >= 0 && !g->trace_fd.open()) close(reopened);
+  Log("the program closed the descriptor of the trace %s, and that file cannot be reopened; "
+      "recording stopped, the program goes on",
+      g->path);
+  return false;
 }
 
 // Moves the buffer out under the lock and writes it outside.
@@ -284,7 +411,10 @@ void Flush() {
     // Our own encoding: transposing it cannot fail.
     trace::RecordTransposer::Transpose(g->writing.data(), g->writing.size(), &g->columns);
     g->columns.Join(&g->payload);
-    if (!g->writer->WriteChunk(trace::ChunkKind::kRecords, g->payload.data(), g->payload.size())) {
+    if (!TraceDescriptorUsable()) {
+      g_recording.store(false);
+    } else if (!g->writer->WriteChunk(trace::ChunkKind::kRecords, g->payload.data(),
+                                      g->payload.size())) {
       Log("cannot write the trace %s: %s; recording stopped, the program goes on", g->path,
           strerror(g->writer->error_number()));
       g_recording.store(false);
@@ -294,9 +424,16 @@ void Flush() {
   pthread_mutex_unlock(&g->flush_lock);
 }
 
+void OpenStatm() { g->statm.Adopt(open("/proc/self/statm", O_RDONLY | O_CLOEXEC)); }
+
 uint64_t ReadRss() {
+  if (!g->statm.StillOurs()) {  // the program closed it (see kept_descriptor.h)
+    g->statm.Forget();
+    OpenStatm();
+    if (!g->statm.open()) return 0;
+  }
   char buffer[96];
-  const ssize_t n = pread(g->statm_fd, buffer, sizeof buffer - 1, 0);
+  const ssize_t n = pread(g->statm.fd(), buffer, sizeof buffer - 1, 0);
   if (n <= 0) return 0;
   buffer[n] = '\0';
   unsigned long long size = 0;
@@ -337,8 +474,20 @@ bool OnlyThreadLeft() {
 }
 
 // The mark signal's handler only counts (it may interrupt anything, even our
-// own lock holder); the writer thread records the marks.
-void OnMarkSignal(int) { g_signal_marks.fetch_add(1, std::memory_order_relaxed); }
+// own lock holder); the writer thread records the marks. A handler that was
+// there before ours (installed from C before Python started) still runs.
+struct sigaction g_mark_signal_before = {};
+
+void OnMarkSignal(int signal_number, siginfo_t* info, void* context) {
+  g_signal_marks.fetch_add(1, std::memory_order_relaxed);
+  const struct sigaction& before = g_mark_signal_before;
+  if (before.sa_flags & SA_SIGINFO) {
+    if (before.sa_sigaction != nullptr) before.sa_sigaction(signal_number, info, context);
+  } else if (before.sa_handler != SIG_DFL && before.sa_handler != SIG_IGN &&
+             before.sa_handler != nullptr) {
+    before.sa_handler(signal_number);
+  }
+}
 
 void RecordSignalMarks() {
   const unsigned count = g_signal_marks.exchange(0);
@@ -362,11 +511,64 @@ void RecordSignalMarks() {
 
 void InstallMarkSignal(int signal_number) {
   struct sigaction action = {};
-  action.sa_handler = &OnMarkSignal;
-  action.sa_flags = SA_RESTART;  // the program's blocking calls go on undisturbed
+  action.sa_sigaction = &OnMarkSignal;
+  action.sa_flags = SA_SIGINFO | SA_RESTART;  // the program's blocking calls go on undisturbed
   sigemptyset(&action.sa_mask);
-  if (sigaction(signal_number, &action, nullptr) != 0) {
+  if (sigaction(signal_number, &action, &g_mark_signal_before) != 0) {
     Log("cannot handle signal %d for marks: %s", signal_number, strerror(errno));
+  }
+}
+
+// A fatal signal from outside (SIGTERM, SIGHUP): the handler asks the writer
+// thread to write out what is buffered, waits for it (a bounded time: the
+// thread it interrupted may hold the recorder's lock, and then the writer
+// cannot), then lets the signal's default action end the process. It takes
+// no lock and calls nothing that is not async-signal-safe.
+std::atomic<bool> g_signal_flush_wanted{false};
+std::atomic<bool> g_signal_flush_done{false};
+constexpr int kFatalSignals[] = {SIGTERM, SIGHUP};
+constexpr int kSignalFlushWaitMillis = 1000;
+
+void WaitForSignalFlush() {
+  if (!g_started || !g_recording.load() || getpid() != g->pid || !g->thread_running) return;
+  g_signal_flush_done.store(false);
+  g_signal_flush_wanted.store(true);
+  for (int waited = 0; waited < kSignalFlushWaitMillis && !g_signal_flush_done.load(); ++waited) {
+    const timespec millisecond = {0, 1000000};
+    nanosleep(&millisecond, nullptr);
+  }
+}
+
+}  // namespace
+
+extern "C" __attribute__((visibility("default"))) void arenatrace_engine_fatal_signal_handler(
+    int signal_number) {
+  const int saved_errno = errno;
+  WaitForSignalFlush();
+  // The default action, as if we had not been there: delivered once this
+  // handler returns and the signal is unblocked again.
+  struct sigaction default_action = {};
+  default_action.sa_handler = SIG_DFL;
+  sigemptyset(&default_action.sa_mask);
+  sigaction(signal_number, &default_action, nullptr);
+  syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), signal_number);
+  errno = saved_errno;
+}
+
+namespace {
+
+// Only where the signal has its default action: a program that ignores it,
+// or inherited a handler, keeps that.
+void InstallFatalSignalHandlers() {
+  for (const int signal_number : kFatalSignals) {
+    struct sigaction current;
+    if (sigaction(signal_number, nullptr, &current) != 0) continue;
+    if ((current.sa_flags & SA_SIGINFO) || current.sa_handler != SIG_DFL) continue;
+    struct sigaction action = {};
+    action.sa_handler = &arenatrace_engine_fatal_signal_handler;
+    action.sa_flags = SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    sigaction(signal_number, &action, nullptr);
   }
 }
 
@@ -402,11 +604,16 @@ void* WriterMain(void*) {
       ++next.tv_sec;
     }
     clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, nullptr);
-    g_now_micros.store(MicrosSince(g->start), std::memory_order_relaxed);
+    AdvanceNow();
     if (!g_recording.load(std::memory_order_relaxed)) continue;
     if (g_signal_marks.load(std::memory_order_relaxed) != 0) RecordSignalMarks();
-    if (tick % kRssEveryTicks == 0 && g->statm_fd >= 0) {
-      const uint64_t rss = ReadRss();
+    if (g_signal_flush_wanted.exchange(false)) {
+      Flush();
+      g_signal_flush_done.store(true);
+      continue;
+    }
+    const uint64_t rss = tick % kRssEveryTicks == 0 ? ReadRss() : 0;
+    if (rss != 0) {
       g->lock.Lock();
       if (!g_recording.load(std::memory_order_relaxed)) {  // End was written meanwhile
         g->lock.Unlock();
@@ -476,11 +683,17 @@ void RestartInChild() {
   ++g->generation;
   g_flush_wanted.store(false, std::memory_order_relaxed);
   g->lost_events = 0;
-  g->writer
-      .reset();  // closes the child's copy of the parent's descriptor; the parent keeps its own
+  // The child's copies of the parent's descriptors: the parent keeps its own.
+  if (g->writer != nullptr) g->writer->Disown();
+  g->writer.reset();
+  g->trace_fd.Close();
+  // /proc/self/statm opened by the parent goes on naming the parent's.
+  g->statm.Close();
+  OpenStatm();
   g->stacks->Reset();
   g->sampled.clear();  // the parent's samples; the child's events start afresh
   g->known_threads.clear();
+  g->unnamed_threads = 0;
   g->root = false;
   g->pid = getpid();
   g->lock.ResetInChild();
@@ -512,12 +725,11 @@ bool StartRecording(const RecordingOptions& options) {
   FindThreadStateOffset();
   g->stacks = std::make_unique<StackTable>(options.max_depth);
   g->active.reserve(kFlushBytes * 2);
-  g->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  OpenStatm();
   pthread_key_create(&g_thread_key, &FreeThreadState);
   if (!OpenTraceFile()) return false;
   g_recording.store(true);
   pthread_atfork(&StopWriterBeforeFork, &UnlockInParent, &RestartInChild);
-  if (options.mark_signal > 0) InstallMarkSignal(options.mark_signal);
   StartWriterThread();
   return true;
 }
@@ -728,11 +940,20 @@ void RecordProcessEvent(R& record, bool start_writer = true) {
   // Most come from Python code (gc callbacks, the arenatrace module): from
   // the GIL holder, who need not make the others' threads fence.
   const bool attached = arenatrace_attached_thread_state() != nullptr;
+  // Rare, and the moments a user compares with their own clock (marks):
+  // the time is read afresh.
+  AdvanceNow();
   EventLock lock(EntersAsGilHolder(trace::Domain::kRaw, attached));
   Prologue(thread, start_writer);
   g->encoder.Put(record);
 }
 }  // namespace
+
+void InstallSignalHandlers() {
+  if (!g_started || !g_recording.load()) return;
+  if (g->options.mark_signal > 0) InstallMarkSignal(g->options.mark_signal);
+  InstallFatalSignalHandlers();
+}
 
 void RecordFinalizing() {
   trace::Finalizing record;
@@ -755,12 +976,17 @@ bool ThreadsAwaitingNames() { return g_threads_awaiting_names.load(std::memory_o
 
 void NameThread(uint64_t native_id, const char* name) {
   if (!g_started || !g_recording.load()) return;
-  g_threads_awaiting_names.store(false, std::memory_order_relaxed);
   const size_t name_hash = absl::HashOf(absl::string_view(name));
   g->lock.Lock();
   // The latest thread with this id: ids of finished threads are reused.
   for (auto known = g->known_threads.rbegin(); known != g->known_threads.rend(); ++known) {
     if (known->native_id != native_id) continue;
+    if (!known->named) {
+      known->named = true;
+      if (--g->unnamed_threads == 0) {
+        g_threads_awaiting_names.store(false, std::memory_order_relaxed);
+      }
+    }
     if (known->name_hash != name_hash) {
       known->name_hash = name_hash;
       trace::ThreadName record{known->index, name};
@@ -801,7 +1027,7 @@ void BeforeExec(const char* path) {
   g->lock.Unlock();
   StopWriterThread();
   if (nothing_recorded) return;  // a fork child that execs at once: no file
-  g_now_micros.store(MicrosSince(g->start), std::memory_order_relaxed);
+  AdvanceNow();
   trace::Exec record{path != nullptr ? path : ""};
   RecordProcessEvent(record, /*start_writer=*/false);
   Flush();
@@ -826,7 +1052,7 @@ void RecordGc(bool start, uint64_t generation, uint64_t collected, uint64_t unco
 
 void StopRecording() {
   if (!g_started || !g_recording.load() || getpid() != g->pid) return;
-  g_now_micros.store(MicrosSince(g->start), std::memory_order_relaxed);
+  AdvanceNow();
   trace::End end;
   RecordProcessEvent(end, /*start_writer=*/false);
   g_recording.store(false);

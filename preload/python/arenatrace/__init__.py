@@ -1,11 +1,13 @@
 """arenatrace's in-process API, for programs that may run without it.
 
-In a process started by `arenatrace run` (or with the preload and
-ARENATRACE_OUTPUT set), the engine installs its own `arenatrace` module in
-sys.modules before __main__ runs, and these calls reach the trace. Anywhere
-else, with this package on the path, they do nothing: a program can call them
+In a process started by `arenatrace run` (or with the preload), the engine
+provides its own `arenatrace` module, found after everything on sys.path. When
+this package is found first, it hands over to the engine's module, and these
+calls reach the trace. Anywhere else they do nothing: a program can call them
 unconditionally.
 """
+
+import sys as _sys
 
 __all__ = ["mark", "snapshot", "pause", "resume", "paused", "is_recording"]
 
@@ -43,3 +45,22 @@ class paused:
     def __exit__(self, *exc_info):
         resume()
         return False
+
+
+def _engine_module():
+    for finder in _sys.meta_path:
+        module = getattr(finder, "arenatrace_engine_module", None)
+        if module is not None:
+            return module
+    return None
+
+
+_engine = _engine_module()
+if _engine is not None:
+    mark = _engine.mark
+    snapshot = _engine.snapshot
+    pause = _engine.pause
+    resume = _engine.resume
+    is_recording = _engine.is_recording
+    paused = _engine.paused
+del _engine
