@@ -2,7 +2,7 @@
 """The analyzer's speed and memory on a large trace, against its own summary
 and against heaptrack_print and memray's readers, in one run.
 
-Records bench/workloads/analysis_trace.py once with `arenatrace run` (every
+Records bench/workloads/record_pipeline.py once with `arenatrace run` (every
 event, full stacks) and, for comparison, once with heaptrack (PYTHONMALLOC=
 malloc, so that heaptrack sees Python's allocations as malloc calls) and with
 memray when it is importable (said so when it is not). Then, alternating,
@@ -26,7 +26,7 @@ import time
 from bench_common import clean_env, version_of
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-WORKLOAD = os.path.join(HERE, "workloads", "analysis_trace.py")
+WORKLOAD = os.path.join(HERE, "workloads", "record_pipeline.py")
 
 # Each analysis as a user runs it; the text report, written to /dev/null.
 ANALYSES = [
