@@ -171,8 +171,14 @@ class SignalsTest(TestCase):
             _, stderr_text = process.communicate(timeout=60)
             status, report, stderr = summary(trace)
         self.assertEqual(process.returncode, -signal.SIGINT, stderr_text)
-        self.assertEqual(status, 0, stderr)
-        self.assertEqual(report["status"], "complete")
+        # The group's SIGINT reaches the program twice: directly, and
+        # forwarded by `arenatrace run`, which cannot tell a signal sent to
+        # its group from one sent to it alone (USAGE, "Signals"). When the
+        # second lands after CPython reset its handler during finalisation,
+        # the process dies of it there, and the trace holds what was written
+        # out before it: the program's code and the mark.
+        self.assertIn(status, (0, 3), stderr)
+        self.assertIn(report["status"], ("complete", "cut_short"))
         self.assertIn("freed", [m["label"] for m in report["marks"]])
 
     def test_sigterm_from_outside_leaves_everything_up_to_the_signal(self):
@@ -402,9 +408,14 @@ class TimeTest(TestCase):
         marks = [(m["micros"] / 1000, float(m["label"])) for m in report["marks"]]
         self.assertGreater(len(marks), 50)
         first_trace, first_own = marks[0]
-        worst = max(abs((t - first_trace) - (own - first_own)) for t, own in marks)
-        # 1 ms resolution, on both ends.
-        self.assertLess(worst, 2.5, "a mark's time is %.1f ms off the program's clock" % worst)
+        errors = sorted(abs((t - first_trace) - (own - first_own)) for t, own in marks)
+        # 1 ms resolution, on both ends; and the scheduler may preempt the
+        # program between its own clock reading and the mark's (a time slice
+        # beside the busy process is a few ms). Before events read the clock
+        # themselves, marks were 9-15 ms off.
+        median, worst = errors[len(errors) // 2], errors[-1]
+        self.assertLess(median, 2.0, "marks are typically %.1f ms off the program's clock" % median)
+        self.assertLess(worst, 8.0, "a mark's time is %.1f ms off the program's clock" % worst)
 
 
 class ExactRecordsTest(TestCase):
