@@ -97,6 +97,26 @@ nlohmann::json Without(nlohmann::json json, const char* key) {
   return json;
 }
 
+// A long run collects garbage hundreds of thousands of times: one tick per
+// generation per column of the timeline is all a screen shows.
+void ThinGcEvents(nlohmann::json* timeline) {
+  const uint64_t duration = std::max<uint64_t>((*timeline)["duration_micros"].get<uint64_t>(), 1);
+  nlohmann::json kept = nlohmann::json::array();
+  int64_t last_column[3] = {-1, -1, -1};
+  for (nlohmann::json& event : (*timeline)["events"]) {
+    if (event["kind"] == "gc") {
+      const uint64_t generation = std::min<uint64_t>(event["generation"].get<uint64_t>(), 2);
+      const auto column =
+          static_cast<int64_t>(static_cast<unsigned __int128>(event["micros"].get<uint64_t>()) *
+                               kTimelineColumns / duration);
+      if (column == last_column[generation]) continue;
+      last_column[generation] = column;
+    }
+    kept.push_back(std::move(event));
+  }
+  (*timeline)["events"] = std::move(kept);
+}
+
 // The temporal view of one process: the second replay, over the nodes of
 // the most-ever-live profile pruned against the heap's peak.
 int TemporalJson(const analyzer::TraceFile& trace, const CommonOptions& options,
@@ -228,6 +248,7 @@ int WriteReportPage(const CLI::App& app, const CommonOptions& options, const Rep
     }
     if (spec.timeline) {
       json["timeline"] = analyzer::TimelineJson(p.timeline->result(), kTimelineColumns);
+      ThinGcEvents(&json["timeline"]);
       nlohmann::json temporal;
       if (const int status = TemporalJson(trace, options, spec, p, &frames, &temporal);
           status >= 0) {

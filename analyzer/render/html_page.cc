@@ -9,7 +9,7 @@ namespace arenatrace::analyzer {
 namespace {
 
 std::string EscapeHtml(std::string_view text) {
-  return absl::StrReplaceAll(text,
+  return absl::StrReplaceAll(std::string(text),
                              {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
 }
 
@@ -25,7 +25,7 @@ std::string ScriptSafeJson(const nlohmann::json& data) {
 }  // namespace
 
 std::string HtmlPage(const std::string& title, const nlohmann::json& data) {
-  return absl::StrReplaceAll(html_assets::kPageHtml,
+  return absl::StrReplaceAll(std::string(html_assets::kPageHtml),
                              {{"@TITLE@", EscapeHtml(title)},
                               {"/*@STYLE@*/", std::string(html_assets::kStyle)},
                               {"/*@LIBRARIES@*/", std::string(html_assets::kLibraries)},
