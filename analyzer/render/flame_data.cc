@@ -42,8 +42,9 @@ FlameTree PruneForFlameGraph(const StackProfile& profile, FrameTable* frames, do
     if (is_root || (kept[nodes[i].parent] && (wide || many))) {
       kept[i] = 1;
       tree.kept_of_node[i] = static_cast<uint32_t>(parent.size());
-      parent.push_back(is_root ? -1 : tree.kept_of_node[nodes[i].parent]);
-      frame.push_back(is_root ? -1 : frames->Intern(profile.frames()[nodes[i].frame]));
+      parent.push_back(is_root ? int64_t{-1} : int64_t{tree.kept_of_node[nodes[i].parent]});
+      frame.push_back(is_root ? int64_t{-1}
+                              : int64_t{frames->Intern(profile.frames()[nodes[i].frame])});
       bytes.push_back(inclusive[i].bytes);
       count.push_back(inclusive[i].count);
     } else {

@@ -70,7 +70,8 @@
       flame.processNode = state.process >= 0 && processes.length > 1
         ? processNodeIn(view.tree, processes[state.process].label) : -1;
       flame.setTree(view.tree, null);
-      info = `${name}: ${view.tree.measure}; ${AT.bytes(view.tree.total_bytes)} in ${AT.count(view.tree.total_count)} blocks in all.`;
+      const shown = state.process >= 0 && processes.length > 1 ? ` in ${processes[state.process].label}` : "";
+      info = `${name}: ${view.tree.measure}; ${AT.bytes(flame.d.bytes[0])} in ${AT.count(flame.d.count[0])} blocks${shown}.`;
     }
     $("flame-title").textContent = `Flame graph: ${name}`;
     $("flame-info").textContent = info;

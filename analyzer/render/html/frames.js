@@ -14,13 +14,15 @@ AT.Frames = class {
   kind(i) { return i < 0 ? "root" : this.kinds[i]; }
   where(i) { return i < 0 ? "" : this.file(i) + (this.line(i) ? ":" + this.line(i) : ""); }
 
-  // Own code, the standard library, site-packages, the import system, or
-  // the frame standing for a process (no file).
+  // Own code (with what the program compiled itself: <string>, <stdin>),
+  // the standard library, site-packages, the import system (frozen
+  // modules, importlib's bootstrap), or the frame standing for a process
+  // (no file).
   static kindOf(fn, file) {
     if (file === "") return "process";
     if (file.startsWith("<frozen") || /importlib[\/\\]_bootstrap/.test(file)) return "import";
     if (/[\/\\](site|dist)-packages[\/\\]/.test(file)) return "library";
-    if (/[\/\\]lib[\/\\]python3\.\d+t?[\/\\]/.test(file) || file.startsWith("<")) return "stdlib";
+    if (/[\/\\]lib[\/\\]python3\.\d+t?[\/\\]/.test(file)) return "stdlib";
     return "own";
   }
 };

@@ -24,6 +24,7 @@ TEST(FlameDataTest, NarrowNodesMergeIntoTheirParent) {
   EXPECT_EQ(all.kept, 5u);
   EXPECT_EQ(all.json["bytes"], nlohmann::json({1000, 1000, 980, 10, 5}));
   EXPECT_EQ(all.json["parent"], nlohmann::json({-1, 0, 1, 1, 3}));
+  EXPECT_EQ(all.json["frame"][0], -1);
 
   // Below 5% in bytes and in blocks: `small` (10 bytes, 2 of 100 blocks) and below it go.
   FrameTable frames2;
