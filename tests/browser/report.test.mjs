@@ -155,6 +155,40 @@ describe("arenatrace report in chromium", () => {
     await context.close();
   });
 
+  test("hover says function, file:line, bytes, blocks and share", async () => {
+    const { page, context } = await open(browser, report);
+    const build = widestOf(await rects(page), script);
+    const box = await page.locator("#flame").boundingBox();
+    await page.mouse.move(box.x + build.x + 20, box.y + build.y + build.h / 2);
+    assert.equal(await page.isVisible("#tooltip"), true);
+    const text = await page.textContent("#tooltip");
+    assert.ok(text.includes(build.function), text);
+    assert.ok(text.includes(`${script}:${build.line}`), text);
+    assert.match(text, /MiB {2}\(\d+(\.\d+)?% of the total\)/);
+    assert.match(text, /blocks {2}\(/);
+    await page.screenshot({ path: path.join(artifacts, "report-hover.png") });
+    await context.close();
+  });
+
+  test("hiding files folds their frames into the callers; icicle puts the root on top", async () => {
+    const { page, context } = await open(browser, report);
+    const before = await rects(page);
+    const root = before.find((r) => r.function === "all");
+    assert.ok(root.y > 0);  // a flame graph: the root at the bottom
+    await page.fill("#hide-files", "*/app.py");
+    await page.dispatchEvent("#hide-files", "change");
+    const hidden = await rects(page);
+    assert.equal(hidden.filter((r) => r.file === script).length, 0);
+    // Nothing is lost: the root's value is unchanged.
+    assert.equal(hidden.find((r) => r.function === "all").value, root.value);
+    await page.fill("#hide-files", "");
+    await page.dispatchEvent("#hide-files", "change");
+    await page.click("#orientation");
+    assert.equal((await rects(page)).find((r) => r.function === "all").y, 0);
+    await page.screenshot({ path: path.join(artifacts, "report-icicle.png") });
+    await context.close();
+  });
+
   test("search highlights the matching frames and says their share", async () => {
     const { page, context } = await open(browser, report);
     await page.fill("#search", "build");
@@ -192,8 +226,10 @@ describe("arenatrace report in chromium", () => {
     const box = await over.boundingBox();
     const x = (micros) => page.evaluate((m) => window.arenatraceReport.timeline().clientX(m), micros);
     // The warm-up ends a quarter of a second before the build starts.
-    const from = await x(0), to = await x(peakMicros - 150000);
-    await page.mouse.move(from + 1, box.y + box.height / 2);
+    // From the chart's left edge (its scale starts at the first column, not at 0).
+    const from = Math.max(await x(0), box.x) + 2, to = await x(peakMicros - 150000);
+    assert.ok(to > from + 10, `${from} ${to}`);
+    await page.mouse.move(from, box.y + box.height / 2);
     await page.mouse.down();
     await page.mouse.move(to, box.y + box.height / 2, { steps: 5 });
     await page.mouse.up();
@@ -220,5 +256,55 @@ describe("arenatrace report in chromium", () => {
       await page.screenshot({ path: path.join(artifacts, `${view}-page.png`), fullPage: true });
       await context.close();
     }
+  });
+});
+
+describe("a run of two processes in chromium", () => {
+  let browser, tmp, script, report;
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "arenatrace-browser-fork-"));
+    let trace;
+    ({ trace, script } = record(tmp, `import os, time
+
+def parent_work():
+    return [bytes(1000) for _ in range(20000)]
+
+def child_work():
+    return [bytes(500) for _ in range(60000)]
+
+pid = os.fork()
+if pid == 0:
+    keep = child_work()
+    time.sleep(0.1)
+    os._exit(0)
+keep = parent_work()
+os.waitpid(pid, 0)
+`));
+    report = path.join(tmp, "report.html");
+    arenatraceCommand("report", "-o", report, trace);
+    browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox"] });
+  });
+  after(async () => {
+    if (browser) await browser.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test("each process can be shown alone, from the menu or its table row", async () => {
+    const { page, seen, context } = await open(browser, report);
+    assert.deepEqual(seen.errors, []);
+    const labels = await page.locator("#process option").allTextContents();
+    assert.equal(labels.length, 3);  // every process, and each one
+    // Both processes under their own frames: the child's 30 MB is the widest.
+    const all = await rects(page);
+    assert.equal(all.filter((r) => r.depth === 1 && r.file === "").length, 2);
+    assert.equal(widestOf(all, script).function.split(".")[0], "child_work");
+    await page.selectOption("#process", "0");  // the parent
+    assert.equal(widestOf(await rects(page), script).function.split(".")[0], "parent_work");
+    assert.equal((await rects(page)).filter((r) => r.function === "child_work").length, 0);
+    await page.locator("#processes tbody tr").nth(1).click();  // the child's row
+    assert.equal(await page.inputValue("#process"), "1");
+    assert.equal(widestOf(await rects(page), script).function.split(".")[0], "child_work");
+    await page.screenshot({ path: path.join(artifacts, "report-process.png"), fullPage: true });
+    await context.close();
   });
 });
