@@ -30,6 +30,7 @@ int FlamegraphCommand(const std::vector<std::string>& args) {
   if (allocated) kind = StackAnalysisKind::kAllocated;
   if (temporary) kind = StackAnalysisKind::kTemporary;
   spec.views = {kind};
+  spec.threads = kind == StackAnalysisKind::kPeak;
   return WriteReportPage(app, options, spec);
 }
 

@@ -14,6 +14,7 @@ int ReportCommand(const std::vector<std::string>& args) {
   CommonOptions options;
   ReportPageSpec spec;
   spec.command = "report";
+  spec.threads = true;
   spec.views = {StackAnalysisKind::kPeak, StackAnalysisKind::kLeaks, StackAnalysisKind::kAllocated,
                 StackAnalysisKind::kTemporary};
   AddReportPageOptions(app, &options, &spec);

@@ -12,6 +12,7 @@
 #include "analyzer/analyses/leaks.h"
 #include "analyzer/analyses/max_live.h"
 #include "analyzer/analyses/peak.h"
+#include "analyzer/analyses/peak_by_thread.h"
 #include "analyzer/analyses/temporal_peaks.h"
 #include "analyzer/analyses/temporary.h"
 #include "analyzer/analyses/timeline.h"
@@ -36,6 +37,7 @@ struct ProcessAnalyses {
   std::unique_ptr<analyzer::FragmentationAnalysis> fragmentation;
   std::unique_ptr<analyzer::TimelineAnalysis> timeline;
   std::unique_ptr<analyzer::MaxLiveAnalysis> max_live;
+  std::unique_ptr<analyzer::PeakByThreadAnalysis> peak_by_thread;
   std::unique_ptr<analyzer::PeakResult> peak_result;
 
   const analyzer::StackProfile& Profile(StackAnalysisKind kind) {
@@ -64,6 +66,11 @@ void AddObservers(const ReportPageSpec& spec, const analyzer::Selection& selecti
     p->peak = std::make_unique<analyzer::PeakAnalysis>(selection.from_micros, selection.to_micros,
                                                        selection.after_seq, selection.to_seq);
     replay.Add(p->peak.get());
+    if (spec.threads) {
+      p->peak_by_thread = std::make_unique<analyzer::PeakByThreadAnalysis>(
+          selection.from_micros, selection.to_micros, selection.after_seq, selection.to_seq);
+      replay.Add(p->peak_by_thread.get());
+    }
   }
   if (Needs(spec, StackAnalysisKind::kLeaks)) {
     p->leaks = std::make_unique<analyzer::LeaksAnalysis>();
@@ -227,6 +234,24 @@ int WriteReportPage(const CLI::App& app, const CommonOptions& options, const Rep
     }
     views.push_back({{"name", StackAnalysisName(kind)},
                      {"tree", analyzer::PruneForFlameGraph(run, &frames).json}});
+  }
+
+  // The peak by thread: a view of its own, each thread under its frame.
+  if (spec.threads && Needs(spec, StackAnalysisKind::kPeak)) {
+    analyzer::StackProfile run;
+    for (ProcessAnalyses& p : processes) {
+      const analyzer::StackProfile& profile = p.peak_by_thread->profile();
+      run.measure = profile.measure;
+      const uint32_t under =
+          processes.size() == 1
+              ? 0
+              : run.Child(
+                    0, run.InternFrame(
+                           {analyzer::ProcessLabel(loaded.run.traces[p.replay.index]), "", 0, 0}));
+      run.Merge(profile, under);
+    }
+    views.push_back(
+        {{"name", "threads"}, {"tree", analyzer::PruneForFlameGraph(run, &frames).json}});
   }
 
   const analyzer::ListLimits limits{spec.top, 0};

@@ -20,6 +20,7 @@ struct ReportPageSpec {
   bool tables = true;                    // summary, leaks, GC, fragmentation, processes
   bool timeline = true;                  // the timeline and its temporal flame graph
   bool count = false;                    // flame graphs weighted by blocks at first
+  bool threads = false;                  // a view of the peak split by thread
   uint32_t within = 0;                   // for the temporary view
   uint32_t buckets = 150;                // of the temporal view
   size_t top = 100;                      // rows of the tables

@@ -308,3 +308,60 @@ os.waitpid(pid, 0)
     await context.close();
   });
 });
+
+describe("a program with a worker thread in chromium", () => {
+  let browser, tmp, script, report;
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "arenatrace-browser-thread-"));
+    let trace;
+    ({ trace, script } = record(tmp, `import threading
+
+ready, done = threading.Event(), threading.Event()
+
+def worker_job():
+    data = [bytes(1000) for _ in range(30000)]
+    ready.set()
+    done.wait()
+    return len(data)
+
+def main_part():
+    return [bytes(1000) for _ in range(10000)]
+
+worker = threading.Thread(target=worker_job, name="worker-1")
+worker.start()
+ready.wait()
+kept = main_part()
+done.set()
+worker.join()
+`));
+    report = path.join(tmp, "report.html");
+    arenatraceCommand("report", "-o", report, trace);
+    browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox"] });
+  });
+  after(async () => {
+    if (browser) await browser.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test("choosing a thread shows its share of the peak alone", async () => {
+    const { page, seen, context } = await open(browser, report);
+    assert.deepEqual(seen.errors, []);
+    const options = await page.locator("#thread option").allTextContents();
+    const worker = options.find((o) => o.includes("worker-1"));
+    const main = options.find((o) => o.includes("MainThread"));
+    assert.ok(worker && main, options.join(" | "));
+    await page.selectOption("#thread", { label: worker });
+    assert.equal(await page.inputValue("#view"), "threads");
+    let shown = await rects(page);
+    assert.equal(widestOf(shown, script).function, "worker_job");
+    assert.equal(shown.filter((r) => r.function === "main_part").length, 0);
+    const width = (await page.locator("#flame").boundingBox()).width;
+    assert.ok(widestOf(shown, script).w > 0.9 * width);
+    await page.screenshot({ path: path.join(artifacts, "report-thread.png") });
+    await page.selectOption("#thread", { label: main });
+    shown = await rects(page);
+    assert.equal(widestOf(shown, script).function, "main_part");
+    assert.equal(shown.filter((r) => r.function === "worker_job").length, 0);
+    await context.close();
+  });
+});

@@ -376,7 +376,7 @@ class AnalysesTest(TestCase):
         start = page.index('<script id="arenatrace-data" type="application/json">')
         data = json.loads(page[page.index(">", start) + 1:page.index("</script>", start)])
         self.assertEqual([v["name"] for v in data["views"]],
-                         ["peak", "leaks", "allocated", "temporary"])
+                         ["peak", "leaks", "allocated", "temporary", "threads"])
         tree = data["views"][0]["tree"]
         process = only_process(peak)
         self.assertEqual(tree["total_bytes"], process["peak"]["peak_bytes"])

@@ -12,9 +12,10 @@
   const measures = {
     peak: "live at the heap's peak", leaks: "alive when the program's own code ended",
     allocated: "everything allocated", temporary: "temporary allocations",
+    threads: "live at the heap's peak, by thread",
   };
   const hasTemporal = processes.some((p) => p.temporal);
-  const state = { view: null, process: -1, range: null, timeline: null };
+  const state = { view: null, process: -1, thread: -1, range: null, timeline: null };
 
   if (data.run_warnings.length) $("warnings").textContent = data.run_warnings.join("\n");
 
@@ -37,6 +38,25 @@
     $("process-label").hidden = false;
     $("process").append(AT.el("option", { value: -1 }, "every process"));
     processes.forEach((p, i) => $("process").append(AT.el("option", { value: i }, p.label)));
+  }
+
+  // Threads: the nodes of the "threads" view naming one (under its process
+  // when the run has several); choosing one shows that view for it alone.
+  const threadsView = data.views.find((v) => v.name === "threads");
+  if (threadsView) {
+    const t = threadsView.tree;
+    const isThread = (i) => t.frame[i] >= 0 && frames.file(t.frame[i]) === "" &&
+                            frames.fn(t.frame[i]).startsWith("thread ");
+    const threadNodes = [];
+    for (let i = 1; i < t.parent.length; i++) if (isThread(i)) threadNodes.push(i);
+    if (threadNodes.length) {
+      $("thread-label").hidden = false;
+      $("thread").append(AT.el("option", { value: -1 }, "every thread"));
+      for (const i of threadNodes) {
+        const under = t.parent[i] > 0 ? frames.fn(t.frame[t.parent[i]]) + ": " : "";
+        $("thread").append(AT.el("option", { value: i }, under + frames.fn(t.frame[i])));
+      }
+    }
   }
 
   // The node standing for a process in a run's tree (its frame has no file).
@@ -69,6 +89,7 @@
       flame.metric = $("metric").value;
       flame.processNode = state.process >= 0 && processes.length > 1
         ? processNodeIn(view.tree, processes[state.process].label) : -1;
+      if (name === "threads" && state.thread > 0) flame.processNode = state.thread;
       flame.setTree(view.tree, null);
       const shown = state.process >= 0 && processes.length > 1 ? ` in ${processes[state.process].label}` : "";
       info = `${name}: ${view.tree.measure}; ${AT.bytes(flame.d.bytes[0])} in ${AT.count(flame.d.count[0])} blocks${shown}.`;
@@ -140,6 +161,10 @@
   $("view").addEventListener("change", () => selectView($("view").value));
   $("metric").addEventListener("change", () => flame.setMetric($("metric").value));
   $("process").addEventListener("change", () => selectProcess(Number($("process").value)));
+  $("thread").addEventListener("change", () => {
+    state.thread = Number($("thread").value);
+    selectView("threads");
+  });
   $("search").addEventListener("input", () => flame.search($("search").value));
   const hide = () => flame.setHidden($("hide-import").checked, $("hide-files").value.trim());
   $("hide-import").addEventListener("change", hide);
