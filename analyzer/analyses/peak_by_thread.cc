@@ -9,9 +9,12 @@
 namespace arenatrace::analyzer {
 
 PeakByThreadAnalysis::PairState& PeakByThreadAnalysis::StateOf(const Block& block) {
+  LastPair& last = last_[block.stack];
+  if (last.thread == block.thread.value()) return pairs_[last.index];
   const uint64_t key = (static_cast<uint64_t>(block.thread.value()) << 32) | block.stack.value();
   auto [it, inserted] = index_.try_emplace(key, static_cast<uint32_t>(pairs_.size()));
   if (inserted) pairs_.push_back({key, {}, {}, false});
+  last = {block.thread.value(), it->second};
   return pairs_[it->second];
 }
 

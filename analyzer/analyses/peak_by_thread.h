@@ -46,6 +46,13 @@ class PeakByThreadAnalysis : public ReplayObserver {
   uint64_t from_, to_, after_seq_, to_seq_;
   bool in_window_ = true;
   absl::flat_hash_map<uint64_t, uint32_t> index_;
+  // Per stack, the pair of the last thread that used it: most stacks are
+  // used by one thread, so most events find their pair without hashing.
+  struct LastPair {
+    uint32_t thread = UINT32_MAX;
+    uint32_t index = 0;
+  };
+  PerStack<LastPair> last_;
   std::vector<PairState> pairs_;
   std::vector<uint32_t> dirty_;
   uint64_t heap_ = 0;
