@@ -7,7 +7,8 @@ namespace arenatrace::cli {
 int ReportCommand(const std::vector<std::string>& args) {
   CLI::App app(
       "One self-contained HTML page (no network at view time, a few MB whatever the trace): the "
-      "summary, flame graphs of the peak, leaks, allocated and temporary analyses, the timeline "
+      "summary, flame graphs of the peak (also by thread), leaks, allocated and temporary "
+      "analyses, the timeline "
       "(select a range to see its highest moment), the leak verdicts, GC per generation, "
       "fragmentation and the run's processes.",
       "arenatrace report");
