@@ -2,8 +2,8 @@
 """The HTML report on a huge trace: its size and how fast it opens.
 
 Records bench/workloads/analysis_trace.py (about a million distinct stacks,
---events allocation/free events) with the newest interpreter the build
-found (or takes --trace), then times `arenatrace report` and measures the
+--events allocation/free events) with the last non-free-threaded
+interpreter the build found (or takes --trace), then times `arenatrace report` and measures the
 page's first paint in headless chromium (bench/paint_time.mjs, best of 3).
 Prints a Markdown table for docs/PERFORMANCE.md.
 
