@@ -19,6 +19,8 @@ int TimelineCommand(const std::vector<std::string>& args);
 int FragmentationCommand(const std::vector<std::string>& args);
 int DiffCommand(const std::vector<std::string>& args);
 int ExportCommand(const std::vector<std::string>& args);
+int ReportCommand(const std::vector<std::string>& args);
+int FlamegraphCommand(const std::vector<std::string>& args);
 
 }  // namespace arenatrace::cli
 

@@ -41,6 +41,9 @@ constexpr Subcommand kSubcommands[] = {
      "per-site differences between two traces, or two windows of one"},
     {"export", arenatrace::cli::ExportCommand,
      "a stack analysis as folded stacks, pprof or speedscope"},
+    {"report", arenatrace::cli::ReportCommand,
+     "one self-contained HTML page: flame graphs, timeline, leak table, GC, fragmentation"},
+    {"flamegraph", arenatrace::cli::FlamegraphCommand, "a stack analysis as an HTML flame graph"},
     {"dump", arenatrace::cli::DumpCommand, "every record of a trace, one per line"},
 };
 

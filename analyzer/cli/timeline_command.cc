@@ -2,6 +2,7 @@
 #include "analyzer/analyses/timeline.h"
 #include "analyzer/cli/commands.h"
 #include "analyzer/cli/process_command.h"
+#include "analyzer/cli/report_page.h"
 
 namespace arenatrace::cli {
 
@@ -16,7 +17,21 @@ int TimelineCommand(const std::vector<std::string>& args) {
   app.add_option("--points", points,
                  "columns of the series: min/max kept per column (default: 72 for text, 1000 "
                  "for JSON)");
+  bool html = false;
+  app.add_flag("--html", html,
+               "a self-contained HTML page instead: the timeline, and the flame graph of the "
+               "highest moment of the range selected on it");
+  ReportPageSpec spec;
+  app.add_option("--buckets", spec.buckets,
+                 "with --html: spans of time the range selection picks from (default 150)")
+      ->check(CLI::Range(1, 2000));
   if (const int status = Parse(app, args); status >= 0) return status;
+  if (html) {
+    if (options.json) return Fail(app.get_name(), "--html and --json exclude each other", kUsage);
+    spec.command = "timeline";
+    spec.tables = false;
+    return WriteReportPage(app, options, spec);
+  }
   return ProcessCommand<analyzer::TimelineAnalysis>(
       "timeline", app, options, [&](analyzer::TimelineAnalysis& a, const analyzer::ReplayState&) {
         return std::make_pair(analyzer::TimelineText(a.result(), points ? points : 72),

@@ -7,6 +7,7 @@
 #define ARENATRACE_ANALYZER_MODEL_IDS_H_
 
 #include <compare>
+#include <cstddef>
 #include <cstdint>
 #include <utility>
 

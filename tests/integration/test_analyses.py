@@ -343,6 +343,68 @@ class AnalysesTest(TestCase):
                 self.assertTrue(all(0 <= i < len(frames) for s in p["samples"] for i in s))
             self.assertEqual(speedscope["profiles"][0]["endValue"], peak["peak_bytes"])
 
+    def test_report_page_holds_the_analyses_and_fetches_nothing(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            run, trace, script = record("""
+                import time
+                leaked = []
+                def build(n):
+                    data = [bytes(1000) for _ in range(n)]  # PEAK SITE
+                    time.sleep(0.05)
+                    return len(data)
+                build(20000)
+                for i in range(20000):
+                    leaked.append(str(i) * 20)  # LEAK SITE
+            """, tmp)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            page_path = os.path.join(tmp, "report.html")
+            result = subprocess.run([ARENATRACE, "report", "-o", page_path, trace],
+                                    capture_output=True, text=True)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            with open(page_path, encoding="utf-8") as f:
+                page = f.read()
+            _, peak, _ = analyze("peak", trace)
+            _, leaks, _ = analyze("leaks", trace)
+            # Without -o, to a terminal, the page is refused; a file it can write is required.
+            bad = subprocess.run([ARENATRACE, "report", "-o", os.path.join(tmp, "no", "x.html"),
+                                  trace], capture_output=True, text=True)
+            leak_line = line_of(script, "# LEAK SITE")
+        self.assertEqual(bad.returncode, 1, bad.stderr)
+        # Nothing to fetch: no external script, style or image, and a policy forbidding any.
+        self.assertNotRegex(page, r"<(script|link|img)[^>]+(src|href)=")
+        self.assertIn("default-src 'none'", page)
+        start = page.index('<script id="arenatrace-data" type="application/json">')
+        data = json.loads(page[page.index(">", start) + 1:page.index("</script>", start)])
+        self.assertEqual([v["name"] for v in data["views"]],
+                         ["peak", "leaks", "allocated", "temporary", "threads"])
+        tree = data["views"][0]["tree"]
+        process = only_process(peak)
+        self.assertEqual(tree["total_bytes"], process["peak"]["peak_bytes"])
+        self.assertEqual(tree["bytes"][0], tree["total_bytes"])
+        self.assertEqual(tree["parent"][0], -1)
+        # Each node holds at least what its kept children hold.
+        children = {}
+        for node, parent in enumerate(tree["parent"][1:], 1):
+            children[parent] = children.get(parent, 0) + tree["bytes"][node]
+        for node, below in children.items():
+            self.assertGreaterEqual(tree["bytes"][node], below)
+        strings, frames = data["frames"]["strings"], data["frames"]["frames"]
+        self.assertEqual(len(strings), len(set(strings)))
+        widest = max((n for n in range(1, len(tree["parent"]))
+                      if strings[frames[tree["frame"][n]][1]] == script
+                      and strings[frames[tree["frame"][n]][0]] != "<module>"),
+                     key=lambda n: tree["bytes"][n])
+        self.assertEqual(strings[frames[tree["frame"][widest]][0]].split(".")[0], "build")
+        page_process = data["processes"][0]
+        self.assertEqual(page_process["leaks"]["verdicts"][0]["site"]["line"], leak_line)
+        self.assertEqual(page_process["leaks"]["verdicts"][0]["verdict"], "leak")
+        self.assertEqual(page_process["leaks"]["verdicts"][0]["site"],
+                         only_process(leaks)["leaks"]["verdicts"][0]["site"])
+        # The temporal view: at the whole run's highest bucket, the heap's peak.
+        temporal = page_process["temporal"]
+        self.assertEqual(len(temporal["peak_bytes"]), 150)
+        self.assertEqual(max(temporal["peak_bytes"]), process["peak"]["peak_bytes"])
+
     def parse_pprof(self, data, tmp):
         try:
             from google.protobuf import descriptor_pb2  # noqa: F401
