@@ -4,6 +4,7 @@
 #include <pthread.h>
 
 #include "preload/cpython/parallel_interpreters.h"
+#include "preload/cpython/pending_calls.h"
 #include "preload/cpython/python_frames.h"
 #include "preload/engine/recorder.h"
 #include "preload/log.h"
@@ -104,7 +105,10 @@ PyObject* GcCallback(PyObject*, PyObject* args) {
   PyErr_Clear();
   // A safe moment in whichever thread collects: threads whose names the
   // main thread could not read yet (it may be blocked in join) get them here.
-  if (!start && ThreadsAwaitingNames()) NameThreads();
+  // Before the collection, not after it: what naming allocates is then
+  // counted before the collection resets the counts, and gc.get_count()
+  // right after gc.collect() stays what the program expects (test_gc).
+  if (start && ThreadsAwaitingNames()) NameThreads();
   Py_RETURN_NONE;
 }
 
@@ -297,11 +301,18 @@ void SchedulePythonWork() {
   if (!pthread_equal(pthread_self(), g_main_thread)) return;
   PyThreadState* tstate = arenatrace_attached_thread_state();
   if (tstate == nullptr || tstate->interp != PyInterpreterState_Main()) return;
+  // Once finalisation has begun CPython refuses pending calls, and 3.8
+  // prints an error when asked (from before the atexit handlers run).
+  if (g_exiting || arenatrace_pending_calls_refused_loudly()) {
+    g_naming_wanted.store(false, std::memory_order_relaxed);
+    g_python_work_pending.store(false, std::memory_order_relaxed);
+    return;
+  }
   if (!g_setup_scheduled) g_setup_scheduled = Py_AddPendingCall(&SetUp, nullptr) == 0;
-  // Once finalisation has begun (our atexit handler ran), CPython refuses
-  // pending calls, and 3.8 prints an error when asked.
-  if (g_naming_wanted.load(std::memory_order_relaxed) && !g_exiting &&
-      Py_AddPendingCall(&NameThreadsPending, nullptr) == 0) {
+  // A refused call is not asked again: names are read at collections, marks
+  // and exit too.
+  if (g_naming_wanted.load(std::memory_order_relaxed)) {
+    Py_AddPendingCall(&NameThreadsPending, nullptr);
     g_naming_wanted.store(false, std::memory_order_relaxed);
   }
   g_python_work_pending.store(!g_setup_scheduled || g_naming_wanted.load(),
