@@ -342,12 +342,9 @@ class RecordDecoder {
                static_cast<ptrdiff_t>(kMaxNumbersOnlyAddresses * kMaxVarintBytes);
   }
 
-  template <class R, class Handler>
-  bool One(uint8_t tag, Handler& handler) {
-    if constexpr (kNumbersOnlyRecord<R>) {
-      if (__builtin_expect(RoomForUncheckedRecord(), 1)) return OneUnchecked<R>(tag, handler);
-    }
-    R record{};
+  // A record of an allocator domain carries it in its tag.
+  template <class R>
+  bool DomainFromTag(uint8_t tag, R& record) {
     if constexpr (requires { record.domain; }) {
       const uint8_t domain = tag >> kTagDomainShift;
       if (domain >= kNumDomains) {
@@ -356,8 +353,11 @@ class RecordDecoder {
       }
       record.domain = static_cast<Domain>(domain);
     }
-    record.Fields(*this);
-    if (!ok_) return false;
+    return true;
+  }
+  // A handler may refuse a record (returning false) where it is impossible.
+  template <class R, class Handler>
+  bool Hand(R& record, Handler& handler) {
     if constexpr (std::is_same_v<decltype(handler(record)), bool>) {
       if (!handler(record) && ok_) Fail("a record the reader refused");
     } else {
@@ -367,16 +367,21 @@ class RecordDecoder {
   }
 
   template <class R, class Handler>
+  bool One(uint8_t tag, Handler& handler) {
+    if constexpr (kNumbersOnlyRecord<R>) {
+      if (__builtin_expect(RoomForUncheckedRecord(), 1)) return OneUnchecked<R>(tag, handler);
+    }
+    R record{};
+    if (!DomainFromTag(tag, record)) return false;
+    record.Fields(*this);
+    if (!ok_) return false;
+    return Hand(record, handler);
+  }
+
+  template <class R, class Handler>
   bool OneUnchecked(uint8_t tag, Handler& handler) {
     R record{};
-    if constexpr (requires { record.domain; }) {
-      const uint8_t domain = tag >> kTagDomainShift;
-      if (domain >= kNumDomains) {
-        Fail("unknown allocator domain");
-        return false;
-      }
-      record.domain = static_cast<Domain>(domain);
-    }
+    if (!DomainFromTag(tag, record)) return false;
     UncheckedReader reader{this};
     record.Fields(reader);
     if (!reader.ok) {
@@ -385,12 +390,7 @@ class RecordDecoder {
     }
     // RoomForUncheckedRecord left room for the longest record: neither
     // stream was read past its end.
-    if constexpr (std::is_same_v<decltype(handler(record)), bool>) {
-      if (!handler(record) && ok_) Fail("a record the reader refused");
-    } else {
-      handler(record);
-    }
-    return ok_;
+    return Hand(record, handler);
   }
 
   const uint8_t* cursor_;  // the records stream
