@@ -23,6 +23,7 @@
 #include "core/trace/chunk_streams.h"
 #include "core/trace/chunk_writer.h"
 #include "core/trace/record_codec.h"
+#include "tests/fuzz/test_trace_start.h"
 
 namespace arenatrace::trace {
 namespace {
@@ -84,21 +85,9 @@ bool WriteSeed(const std::string& path, bool cut) {
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return false;
   ChunkWriter writer(fd, 3);
+  if (!testing::WriteTestTraceStart(writer, 42, "app.py")) return false;
   ByteBuffer rows;
   RecordEncoder encoder(&rows);
-  Header header;
-  header.pid = 42;
-  header.ppid = 1;
-  header.argv = {"python3", "app.py"};
-  header.python_version = "3.12.1";
-  header.allocator = "arenatrace";
-  header.time_resolution_micros = 1000;
-  encoder.PutHeader(header);
-  if (!writer.WriteFileHeader() ||
-      !writer.WriteChunk(ChunkKind::kHeader, rows.data(), rows.size())) {
-    return false;
-  }
-  rows.clear();
   encoder.StartChunk();
   PutEveryRecord(encoder, 1000);
   if (!WriteRecords(writer, rows)) return false;
@@ -158,21 +147,9 @@ bool WriteCraftedSeed(const std::string& path, R crafted) {
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return false;
   ChunkWriter writer(fd, 3);
+  if (!testing::WriteTestTraceStart(writer, 44, "crafted.py")) return false;
   ByteBuffer rows;
   RecordEncoder encoder(&rows);
-  Header header;
-  header.pid = 44;
-  header.ppid = 1;
-  header.argv = {"python3", "crafted.py"};
-  header.python_version = "3.12.1";
-  header.allocator = "arenatrace";
-  header.time_resolution_micros = 1000;
-  encoder.PutHeader(header);
-  if (!writer.WriteFileHeader() ||
-      !writer.WriteChunk(ChunkKind::kHeader, rows.data(), rows.size())) {
-    return false;
-  }
-  rows.clear();
   encoder.StartChunk();
   ThreadStart start{0, 42, "MainThread"};
   Time time{1000};

@@ -26,6 +26,7 @@
 #include "core/trace/chunk_streams.h"
 #include "core/trace/chunk_writer.h"
 #include "core/trace/record_codec.h"
+#include "tests/fuzz/test_trace_start.h"
 
 namespace at = arenatrace::analyzer;
 
@@ -48,19 +49,7 @@ int TraceFileOf(const uint8_t* data, size_t size) {
   }
   namespace trace = arenatrace::trace;
   trace::ChunkWriter writer(dup(fd), 1);
-  trace::ByteBuffer rows;
-  trace::RecordEncoder encoder(&rows);
-  trace::Header header;
-  header.pid = 42;
-  header.argv = {"python3", "app.py"};
-  header.python_version = "3.12.1";
-  header.allocator = "arenatrace";
-  header.time_resolution_micros = 1000;
-  encoder.PutHeader(header);
-  if (!writer.WriteFileHeader() ||
-      !writer.WriteChunk(trace::ChunkKind::kHeader, rows.data(), rows.size())) {
-    return -1;
-  }
+  if (!arenatrace::testing::WriteTestTraceStart(writer, 42, "app.py")) return -1;
   trace::ChunkStreams streams;
   trace::ByteBuffer payload;
   if (mode == 1 && trace::RecordTransposer::Transpose(data, size, &streams)) {
