@@ -38,8 +38,9 @@ typedef void (*ArenatraceEngineBeforeExit)(void);
 // which is where PYTHONMALLOC and development mode replace the allocators.
 typedef void (*ArenatraceEngineAfterPythonPreinit)(void);
 
-// The engine's handler of SIGTERM and SIGHUP (see recorder.h): a signal with
-// it ends the process as if it had its default action.
+// The engine's handler of SIGINT, SIGTERM and SIGHUP (see recorder.h): a
+// signal with it ends the process as if it had its default action. The
+// dispatcher's sigaction puts it wherever the program asks for that action.
 typedef void (*ArenatraceEngineFatalSignalHandler)(int signal_number);
 typedef void (*ArenatraceEngineBeforeExit)(void);
 

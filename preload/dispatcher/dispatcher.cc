@@ -239,6 +239,13 @@ bool EndsThisProcess(pid_t pid, int signal_number) {
          (g_fatal_signal_handler != nullptr && current.sa_handler == g_fatal_signal_handler);
 }
 
+// The signals whose default action the engine's handler stands in for (see
+// sigaction below), and the flags the program gave that default action.
+bool FlushedBeforeDefaultAction(int signal_number) {
+  return signal_number == SIGINT || signal_number == SIGTERM || signal_number == SIGHUP;
+}
+volatile int g_default_action_flags[NSIG] = {};
+
 void BeforeOwnSignal(pid_t pid, int signal_number) {
   if (g_before_exit != nullptr && EndsThisProcess(pid, signal_number)) g_before_exit();
 }
@@ -280,16 +287,41 @@ extern "C" __attribute__((visibility("default"))) int raise(int signal_number) {
 // handlers) comes after its pre-initialisation: the engine may then wrap the
 // allocators that PYTHONMALLOC or development mode put in place. Other
 // threads (a C library's) pass straight through.
+//
+// Where SIGINT, SIGTERM or SIGHUP are given their default action (CPython
+// does so for SIGINT during finalisation and before it ends itself after an
+// uncaught KeyboardInterrupt; a program may at any time), the engine's
+// handler stands in for it: it writes out the trace, then lets the default
+// action end the process. The program is shown the default action it asked
+// for.
 extern "C" __attribute__((visibility("default"))) int sigaction(int signal_number,
                                                                 const struct sigaction* action,
                                                                 struct sigaction* old_action) {
+  using arenatrace::preload::g_fatal_signal_handler;
   if (arenatrace::preload::g_sigaction == nullptr) arenatrace::preload::ResolveWrappedFunctions();
   if (arenatrace::preload::g_after_python_preinit != nullptr && syscall(SYS_gettid) == getpid()) {
     const auto after_preinit = arenatrace::preload::g_after_python_preinit;
     arenatrace::preload::g_after_python_preinit = nullptr;
     after_preinit();
   }
-  return arenatrace::preload::g_sigaction(signal_number, action, old_action);
+  const bool stands_in = g_fatal_signal_handler != nullptr &&
+                         arenatrace::preload::FlushedBeforeDefaultAction(signal_number);
+  struct sigaction substitute;
+  if (stands_in && action != nullptr && !(action->sa_flags & SA_SIGINFO) &&
+      action->sa_handler == SIG_DFL) {
+    substitute = *action;
+    substitute.sa_handler = g_fatal_signal_handler;
+    substitute.sa_flags |= SA_RESTART;  // a default action interrupts no call
+    arenatrace::preload::g_default_action_flags[signal_number] = action->sa_flags;
+    action = &substitute;
+  }
+  const int result = arenatrace::preload::g_sigaction(signal_number, action, old_action);
+  if (result == 0 && stands_in && old_action != nullptr && !(old_action->sa_flags & SA_SIGINFO) &&
+      old_action->sa_handler == g_fatal_signal_handler) {
+    old_action->sa_handler = SIG_DFL;
+    old_action->sa_flags = arenatrace::preload::g_default_action_flags[signal_number];
+  }
+  return result;
 }
 
 // fork: the parent's trace records the child's pid (the child records into

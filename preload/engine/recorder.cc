@@ -1,6 +1,7 @@
 #include "preload/engine/recorder.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -524,6 +525,8 @@ void InstallMarkSignal(int signal_number) {
 // thread it interrupted may hold the recorder's lock, and then the writer
 // cannot), then lets the signal's default action end the process. It takes
 // no lock and calls nothing that is not async-signal-safe.
+using SigactionFunction = int (*)(int, const struct sigaction*, struct sigaction*);
+SigactionFunction g_libc_sigaction = &sigaction;
 std::atomic<bool> g_signal_flush_wanted{false};
 std::atomic<bool> g_signal_flush_done{false};
 constexpr int kFatalSignals[] = {SIGTERM, SIGHUP};
@@ -546,11 +549,12 @@ extern "C" __attribute__((visibility("default"))) void arenatrace_engine_fatal_s
   const int saved_errno = errno;
   WaitForSignalFlush();
   // The default action, as if we had not been there: delivered once this
-  // handler returns and the signal is unblocked again.
+  // handler returns and the signal is unblocked again. Set through libc's
+  // own sigaction: the dispatcher's would put this handler back.
   struct sigaction default_action = {};
   default_action.sa_handler = SIG_DFL;
   sigemptyset(&default_action.sa_mask);
-  sigaction(signal_number, &default_action, nullptr);
+  g_libc_sigaction(signal_number, &default_action, nullptr);
   syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), signal_number);
   errno = saved_errno;
 }
@@ -560,6 +564,9 @@ namespace {
 // Only where the signal has its default action: a program that ignores it,
 // or inherited a handler, keeps that.
 void InstallFatalSignalHandlers() {
+  if (void* libc_sigaction = dlsym(RTLD_NEXT, "sigaction")) {
+    g_libc_sigaction = reinterpret_cast<SigactionFunction>(libc_sigaction);
+  }
   for (const int signal_number : kFatalSignals) {
     struct sigaction current;
     if (sigaction(signal_number, nullptr, &current) != 0) continue;

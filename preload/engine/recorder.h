@@ -49,10 +49,11 @@ void BeginRealloc(trace::Domain domain);
 void EndRealloc(trace::Domain domain, void* old_ptr, void* new_ptr, size_t size);
 
 // The mark signal's handler, and for SIGTERM and SIGHUP (where they have
-// their default action) one that writes out the trace before the process
-// dies. Called once the interpreter is initialised: CPython's signal module
-// has read every signal's disposition by then, so signal.getsignal() shows
-// the program what it would see without us.
+// their default action; SIGINT gets it once CPython gives it back its
+// default action) one that writes out the trace before the process dies.
+// Called once the interpreter is initialised: CPython's signal module has
+// read every signal's disposition by then, so signal.getsignal() shows the
+// program what it would see without us.
 void InstallSignalHandlers();
 
 // Process-level events.

@@ -175,8 +175,9 @@ class SignalsTest(TestCase):
         # forwarded by `arenatrace run`, which cannot tell a signal sent to
         # its group from one sent to it alone (USAGE, "Signals"). When the
         # second lands after CPython reset its handler during finalisation,
-        # the process dies of it there, and the trace holds what was written
-        # out before it: the program's code and the mark.
+        # the process dies of it there, and the trace holds everything up to
+        # it: the program's code and the mark (lost before arenatrace's
+        # handler stood in for that default action).
         self.assertIn(status, (0, 3), stderr)
         self.assertIn(report["status"], ("complete", "cut_short"))
         self.assertIn("freed", [m["label"] for m in report["marks"]])
@@ -202,6 +203,35 @@ class SignalsTest(TestCase):
         self.assertEqual(status, 3, stderr)  # killed: cut short, yet complete up to the signal
         self.assertIn("freed", [m["label"] for m in report["marks"]])
         self.assertGreaterEqual(report["domains"]["obj"]["frees"], 100_000)
+
+    def test_a_signal_given_back_its_default_action_still_leaves_the_trace(self):
+        # The program restores the default action (CPython itself does so
+        # for SIGINT during finalisation); a kill from outside right after
+        # the last events must still find them written out.
+        source = """
+            import os, signal, sys, arenatrace
+            signal.signal(signal.SIG%s, signal.SIG_DFL)
+            print(signal.getsignal(signal.SIG%s) == signal.SIG_DFL, flush=True)
+            items = [str(i) for i in range(100_000)]
+            del items
+            arenatrace.mark("freed")
+            print(os.getpid(), flush=True)
+            sys.stdin.read()
+        """
+        for name in ("INT", "TERM"):
+            number = getattr(signal, "SIG" + name)
+            with self.subTest(signal=name), tempfile.TemporaryDirectory() as tmp:
+                process, trace = start_recorded(source % (name, name), tmp)
+                shown = process.stdout.readline().strip()
+                python_pid = int(process.stdout.readline())
+                os.kill(python_pid, number)
+                _, stderr_text = process.communicate(timeout=60)
+                status, report, stderr = summary(trace)
+                self.assertEqual(shown, "True")
+                self.assertEqual(process.returncode, -number, stderr_text)
+                self.assertEqual(status, 3, stderr)
+                self.assertIn("freed", [m["label"] for m in report["marks"]])
+                self.assertGreaterEqual(report["domains"]["obj"]["frees"], 100_000)
 
     SHOW_SIGNALS = """
         import signal
