@@ -27,6 +27,7 @@ struct RetentionPath {
 
 class RetentionPaths {
  public:
+  // `graph` must outlive this object (paths name its roots).
   explicit RetentionPaths(const HeapGraph& graph);
 
   // Empty (found() false) when no root reaches the target.
