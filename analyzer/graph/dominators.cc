@@ -23,7 +23,37 @@ struct DfsForest {
   std::span<const uint32_t> preds(uint32_t v) const {
     return {from.data() + slots[v].begin, from.data() + slots[v].end};
   }
+  // Reachable nodes without out-edges (str, int, empty containers: a large
+  // share of a heap) are left out of the numbering: no path to another
+  // node passes through them, so they change no other node's dominator,
+  // and each one's is the nearest common ancestor of its predecessors. That
+  // spares SEMI-NCA most of its EVALs, which are cache misses.
+  std::vector<NodeIndex> leaves;
+  std::vector<Slots> leaf_slots;  // by leaf: its predecessors' numbers (0 included)
+  std::vector<uint32_t> leaf_from;
 };
+
+// A leaf's entry in DfsForest::number: its index among the leaves, tagged.
+inline constexpr uint32_t kLeafBit = 1u << 31;
+
+// Counting sort of (target, source) pairs by target, into CSR slots.
+struct Met {
+  uint32_t target;
+  uint32_t source;
+};
+void GroupByTarget(const std::vector<Met>& met, size_t targets,
+                   std::vector<DfsForest::Slots>& slots, std::vector<uint32_t>& from) {
+  slots.assign(targets, {0, 0});
+  for (const Met& m : met) ++slots[m.target].end;
+  uint32_t next = 0;
+  for (DfsForest::Slots& s : slots) {
+    s.begin = next;
+    next += s.end;
+    s.end = s.begin;
+  }
+  from.resize(met.size());
+  for (const Met& m : met) from[slots[m.target].end++] = m.source;
+}
 
 DfsForest Dfs(const HeapGraph& graph, NodeIndex super_root) {
   DfsForest f;
@@ -40,12 +70,11 @@ DfsForest Dfs(const HeapGraph& graph, NodeIndex super_root) {
   // large heap; grouping the predecessors by target is left to plain
   // loops whose misses overlap, which is several times cheaper than
   // scattering them from inside the DFS.
-  struct Met {
-    uint32_t target;
-    uint32_t source;
-  };
   std::vector<Met> met;
   met.reserve(graph.edge_count());
+  std::vector<Met> leaf_met;
+  // Past 2^31 nodes the tag bit is needed for numbers: no leaves then.
+  const bool split_leaves = n < kLeafBit;
   // The explicit stack holds, for each node on the current path, the next
   // out-edge to look at: the super-root's "edges" are the roots.
   struct Frame {
@@ -77,6 +106,15 @@ DfsForest Dfs(const HeapGraph& graph, NodeIndex super_root) {
     }
     uint32_t number = f.number[w];
     const uint32_t from = top.number;
+    if (number == kNoNode && split_leaves && graph.out_edges(w).empty()) {
+      number = kLeafBit | static_cast<uint32_t>(f.leaves.size());
+      f.number[w] = number;
+      f.leaves.push_back(w);
+    }
+    if (number != kNoNode && (number & kLeafBit)) {  // kNoNode has the bit too
+      leaf_met.push_back({number & ~kLeafBit, from});
+      continue;
+    }
     if (number == kNoNode) {
       number = static_cast<uint32_t>(f.vertex.size());
       f.number[w] = number;
@@ -92,17 +130,8 @@ DfsForest Dfs(const HeapGraph& graph, NodeIndex super_root) {
   const auto count = static_cast<uint32_t>(f.vertex.size());
   f.is_root.resize(count);
   for (uint32_t i = 1; i < count; ++i) f.is_root[i] = root_flag[f.vertex[i]];
-  // Counting sort of the met edges by target.
-  f.slots.assign(count, {0, 0});
-  for (const Met& m : met) ++f.slots[m.target].end;
-  uint32_t next = 0;
-  for (DfsForest::Slots& s : f.slots) {
-    s.begin = next;
-    next += s.end;
-    s.end = s.begin;
-  }
-  f.from.resize(met.size());
-  for (const Met& m : met) f.from[f.slots[m.target].end++] = m.source;
+  GroupByTarget(met, count, f.slots, f.from);
+  GroupByTarget(leaf_met, f.leaves.size(), f.leaf_slots, f.leaf_from);
   return f;
 }
 
@@ -145,6 +174,33 @@ uint32_t Eval(uint32_t v, uint32_t last_linked, std::vector<EvalInfo>& info,
   return info[x].label;
 }
 
+// Subtree sizes bottom-up (a dominator always precedes in DFS order),
+// then positions top-down: each node takes the next free slot of its
+// dominator's range, which keeps every subtree contiguous, with no stack.
+struct Layout {
+  std::vector<uint32_t> size;
+  std::vector<uint32_t> slot;
+  bool Contains(uint32_t a, uint32_t b) const {
+    return slot[a] <= slot[b] && slot[b] - slot[a] < size[a];
+  }
+};
+Layout LayOut(const std::vector<uint32_t>& idom) {
+  const auto count = static_cast<uint32_t>(idom.size());
+  Layout l;
+  l.size.assign(count, 1);
+  for (uint32_t i = count - 1; i >= 1; --i) l.size[idom[i]] += l.size[i];
+  std::vector<uint32_t> next_free(count);
+  l.slot.resize(count);
+  l.slot[0] = 0;
+  next_free[0] = 1;
+  for (uint32_t i = 1; i < count; ++i) {
+    l.slot[i] = next_free[idom[i]];
+    next_free[idom[i]] += l.size[i];
+    next_free[i] = l.slot[i] + 1;
+  }
+  return l;
+}
+
 }  // namespace
 
 DominatorTree::DominatorTree(const HeapGraph& graph) {
@@ -164,9 +220,16 @@ DominatorTree::DominatorTree(const HeapGraph& graph) {
       uint32_t s = f.is_root[i] ? 0 : f.parent[i];
       const std::span<const uint32_t> preds = f.preds(i);
       for (size_t k = 0; k < preds.size(); ++k) {
+        const uint32_t j = preds[k];
+        // Not processed yet (numbered below i): its own number, untouched
+        // so far; no need to load its record.
+        if (j < i) {
+          s = std::min(s, j);
+          continue;
+        }
         // The predecessors are known ahead: overlap their cache misses.
         if (k + 4 < preds.size()) __builtin_prefetch(&info[preds[k + 4]]);
-        s = std::min(s, info[Eval(preds[k], i + 1, info, path)].semi);
+        s = std::min(s, info[Eval(j, i + 1, info, path)].semi);
       }
       info[i].semi = s;
     }
@@ -182,27 +245,38 @@ DominatorTree::DominatorTree(const HeapGraph& graph) {
     }
   }
 
-  // Subtree sizes bottom-up (a dominator always precedes in DFS order),
-  // then positions top-down: each node takes the next free slot of its
-  // dominator's range, which keeps every subtree contiguous, with no stack.
-  std::vector<uint32_t> size(count, 1);
-  for (uint32_t i = count - 1; i >= 1; --i) size[idom[i]] += size[i];
-  std::vector<uint32_t> next_free(count);
-  std::vector<uint32_t> slot(count);
-  slot[0] = 0;
-  next_free[0] = 1;
-  for (uint32_t i = 1; i < count; ++i) {
-    slot[i] = next_free[idom[i]];
-    next_free[idom[i]] += size[i];
-    next_free[i] = slot[i] + 1;
+  // Each leaf's dominator: the nearest common ancestor of its predecessors.
+  // Starting from the shallowest one, only that candidate climbs, until it
+  // contains every predecessor (an O(1) test on the tree laid out so far).
+  if (!f.leaves.empty()) {
+    const Layout tree = LayOut(idom);
+    std::vector<uint32_t> depth(count, 0);
+    for (uint32_t i = 1; i < count; ++i) depth[i] = depth[idom[i]] + 1;
+    for (uint32_t leaf = 0; leaf < f.leaves.size(); ++leaf) {
+      const DfsForest::Slots s = f.leaf_slots[leaf];
+      const std::span<const uint32_t> preds(f.leaf_from.data() + s.begin, s.end - s.begin);
+      uint32_t c = preds[0];
+      for (uint32_t p : preds) {
+        if (depth[p] < depth[c]) c = p;
+      }
+      for (uint32_t p : preds) {
+        while (!tree.Contains(c, p)) c = idom[c];
+      }
+      f.vertex.push_back(f.leaves[leaf]);
+      idom.push_back(c);
+    }
   }
+  const auto all = static_cast<uint32_t>(f.vertex.size());
+  const Layout layout = LayOut(idom);
+  const std::vector<uint32_t>& size = layout.size;
+  const std::vector<uint32_t>& slot = layout.slot;
 
   idom_.assign(static_cast<size_t>(n) + 1, kNoNode);
   position_.assign(static_cast<size_t>(n) + 1, kNoNode);
   subtree_size_.assign(static_cast<size_t>(n) + 1, 0);
-  preorder_.resize(count - 1);
-  subtree_size_[super_root_] = count - 1;
-  for (uint32_t i = 1; i < count; ++i) {
+  preorder_.resize(all - 1);
+  subtree_size_[super_root_] = all - 1;
+  for (uint32_t i = 1; i < all; ++i) {
     const NodeIndex v = f.vertex[i];
     idom_[v] = f.vertex[idom[i]];
     position_[v] = slot[i] - 1;
