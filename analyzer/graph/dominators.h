@@ -9,8 +9,10 @@
 // path-compressed forest, then each immediate dominator as the nearest common
 // ancestor of the DFS parent and the semi-dominator. It is simpler than
 // Lengauer–Tarjan's second and third passes and faster in practice on
-// graphs as shallow and wide as heaps. Everything is iterative: a linked
-// list of 10^6 objects is a 10^6-deep DFS.
+// graphs as shallow and wide as heaps. Nodes without out-edges, which
+// cannot lie on a path to another node, are left out of it and placed
+// afterwards at the nearest common ancestor of their referrers. Everything
+// is iterative: a linked list of 10^6 objects is a 10^6-deep DFS.
 #ifndef ARENATRACE_ANALYZER_GRAPH_DOMINATORS_H_
 #define ARENATRACE_ANALYZER_GRAPH_DOMINATORS_H_
 

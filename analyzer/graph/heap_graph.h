@@ -6,7 +6,7 @@
 //
 // A snapshot of a large process has tens of millions of objects, so the
 // graph is built once and then frozen into CSR arrays with 32-bit indices:
-// about 45 bytes per node and 8 per edge, and no heap allocation per node.
+// about 40 bytes per node and 8 per edge, and no heap allocation per node.
 #ifndef ARENATRACE_ANALYZER_GRAPH_HEAP_GRAPH_H_
 #define ARENATRACE_ANALYZER_GRAPH_HEAP_GRAPH_H_
 
