@@ -19,7 +19,10 @@
 namespace arenatrace::trace {
 
 inline constexpr char kFileMagic[8] = {'\x89', 'A', 'T', 'R', 'A', 'C', 'E', '\n'};
-inline constexpr uint32_t kFormatVersion = 3;
+inline constexpr uint32_t kFormatVersion = 4;
+// Version 4 added the snapshot records and nothing else: a version 3 trace
+// reads as one without snapshots.
+inline constexpr uint32_t kOldestReadableVersion = 3;
 inline constexpr size_t kFileHeaderSize = 16;
 
 inline constexpr uint32_t kChunkMagic = 0x4b4e4843;  // "CHNK"

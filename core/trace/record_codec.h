@@ -206,6 +206,20 @@ bool DispatchRecordType(uint8_t tag, Visit&& visit) {
       return visit.template operator()<Resume>();
     case RecordType::kExec:
       return visit.template operator()<Exec>();
+    case RecordType::kSnapshotStart:
+      return visit.template operator()<SnapshotStart>();
+    case RecordType::kSnapshotName:
+      return visit.template operator()<SnapshotName>();
+    case RecordType::kSnapshotObject:
+      return visit.template operator()<SnapshotObject>();
+    case RecordType::kSnapshotEdge:
+      return visit.template operator()<SnapshotEdge>();
+    case RecordType::kSnapshotBuffer:
+      return visit.template operator()<SnapshotBuffer>();
+    case RecordType::kSnapshotRoot:
+      return visit.template operator()<SnapshotRoot>();
+    case RecordType::kSnapshotEnd:
+      return visit.template operator()<SnapshotEnd>();
     default:
       return false;
   }

@@ -55,7 +55,17 @@ enum class RecordType : uint8_t {
   kPause = 21,  // arenatrace.pause(): allocations are not recorded until Resume
   kResume = 22,
   kExec = 23,  // the process image is replaced by exec; nothing follows if it succeeds
+  // A snapshot of the object graph (format version 4): SnapshotStart, then
+  // each object with its edges and buffers, the roots, SnapshotEnd.
+  kSnapshotStart = 24,
+  kSnapshotName = 25,
+  kSnapshotObject = 26,
+  kSnapshotEdge = 27,
+  kSnapshotBuffer = 28,
+  kSnapshotRoot = 29,
+  kSnapshotEnd = 30,
 };
+inline constexpr uint8_t kLastRecordType = 30;
 inline constexpr uint8_t kTagTypeMask = 0x3f;
 inline constexpr unsigned kTagDomainShift = 6;
 
@@ -67,7 +77,12 @@ inline constexpr uint32_t kEmptyStack = 0;
 // 16-byte size class up to 512 bytes (1-32), one for 0 bytes or an unknown
 // class (0), one for larger blocks (33); for allocations and for frees.
 inline constexpr size_t kStreamClasses = 34;
-inline constexpr size_t kAddressStreams = 2 * kNumDomains * kStreamClasses;
+inline constexpr size_t kMemoryAddressStreams = 2 * kNumDomains * kStreamClasses;
+// A snapshot's objects, and the addresses its objects point to (edges,
+// buffers, roots): two streams of their own.
+inline constexpr size_t kSnapshotObjectStream = kMemoryAddressStreams;
+inline constexpr size_t kSnapshotTargetStream = kMemoryAddressStreams + 1;
+inline constexpr size_t kAddressStreams = kMemoryAddressStreams + 2;
 inline constexpr uint64_t StreamClassOfSize(uint64_t size) {
   return size <= 512 ? (size + 15) / 16 : 33;
 }
@@ -334,6 +349,130 @@ struct Lost {
   void Fields(V& v) {
     v.Varint(events);
     v.String(reason);
+  }
+};
+
+// What took a snapshot of the object graph.
+enum class SnapshotTrigger : uint8_t {
+  kRequest = 0,     // arenatrace.snapshot(label)
+  kFinalizing = 1,  // the program's own code ended (the default)
+  kSignal = 2,      // the snapshot signal
+};
+inline constexpr uint64_t kLastSnapshotTrigger = 2;
+
+struct SnapshotStart {
+  static constexpr RecordType kType = RecordType::kSnapshotStart;
+  uint64_t trigger;  // SnapshotTrigger
+  std::string label;
+  template <class V>
+  void Fields(V& v) {
+    v.Varint(trigger);
+    v.String(label);
+  }
+};
+
+// A string the snapshots refer to by id (type names, edge and root names):
+// defined once per trace, before its first use; ids count from 1.
+struct SnapshotName {
+  static constexpr RecordType kType = RecordType::kSnapshotName;
+  uint64_t id;
+  std::string text;
+  template <class V>
+  void Fields(V& v) {
+    v.Varint(id);
+    v.String(text);
+  }
+};
+
+// Flags of a SnapshotObject.
+inline constexpr uint64_t kObjectTracked = 1;          // GC-tracked: its referents were traversed
+inline constexpr uint64_t kObjectImmortal = 2;         // 3.12+ immortal: its refcount means nothing
+inline constexpr unsigned kObjectGenerationShift = 2;  // generation + 1 (0: none) in bits 2-3
+
+// One object: the Edge and Buffer records that follow are its own.
+// `block_offset`: the object's address minus the start of its memory block
+// (the GC header and CPython's pre-header), so that the analyzer finds the
+// allocation that made it. `size`: its own bytes as CPython counts them
+// (sys.getsizeof without the GC header), for objects whose block was not
+// recorded.
+struct SnapshotObject {
+  static constexpr RecordType kType = RecordType::kSnapshotObject;
+  uint64_t address;
+  uint64_t block_offset;
+  uint64_t type_name;  // a SnapshotName id
+  uint64_t size;
+  int64_t refcount;
+  uint64_t flags;
+  template <class V>
+  void Fields(V& v) {
+    v.Address(address, kSnapshotObjectStream);
+    v.Varint(block_offset);
+    v.Varint(type_name);
+    v.Varint(size);
+    v.Signed(refcount);
+    v.Varint(flags);
+  }
+};
+
+// An edge label: 0 none; (name id << 1) a name (attribute, dict key, local
+// variable); (index << 1) | 1 an index into a list or tuple.
+inline constexpr uint64_t EdgeLabelOfName(uint64_t name_id) { return name_id << 1; }
+inline constexpr uint64_t EdgeLabelOfIndex(uint64_t index) { return (index << 1) | 1; }
+
+// A reference from the last SnapshotObject to the object at `target`.
+struct SnapshotEdge {
+  static constexpr RecordType kType = RecordType::kSnapshotEdge;
+  uint64_t target;
+  uint64_t label;
+  template <class V>
+  void Fields(V& v) {
+    v.Address(target, kSnapshotTargetStream);
+    v.Varint(label);
+  }
+};
+
+// A memory block that the last SnapshotObject owns (a list's item array, a
+// dict's tables): its bytes count as the object's own.
+struct SnapshotBuffer {
+  static constexpr RecordType kType = RecordType::kSnapshotBuffer;
+  uint64_t address;
+  template <class V>
+  void Fields(V& v) {
+    v.Address(address, kSnapshotTargetStream);
+  }
+};
+
+// Kinds of named roots.
+enum class SnapshotRootKind : uint8_t {
+  kModule = 0,       // an entry of sys.modules, by its name
+  kThreadFrame = 1,  // a local variable of a thread's frame: "thread: function: name"
+  kBuiltins = 2,     // the builtins module's namespace
+  kOther = 3,
+};
+inline constexpr uint64_t kLastSnapshotRootKind = 3;
+
+struct SnapshotRoot {
+  static constexpr RecordType kType = RecordType::kSnapshotRoot;
+  uint64_t kind;  // SnapshotRootKind
+  uint64_t name;  // a SnapshotName id
+  uint64_t address;
+  template <class V>
+  void Fields(V& v) {
+    v.Varint(kind);
+    v.Varint(name);
+    v.Address(address, kSnapshotTargetStream);
+  }
+};
+
+// The snapshot is over; its counts let a reader check it is whole.
+struct SnapshotEnd {
+  static constexpr RecordType kType = RecordType::kSnapshotEnd;
+  uint64_t objects;
+  uint64_t edges;
+  template <class V>
+  void Fields(V& v) {
+    v.Varint(objects);
+    v.Varint(edges);
   }
 };
 

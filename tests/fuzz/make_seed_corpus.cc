@@ -71,6 +71,28 @@ void PutEveryRecord(RecordEncoder& encoder, uint64_t micros) {
   encoder.Put(fork);
   encoder.Put(lost);
   encoder.Put(thread_switch);
+  // A snapshot of two objects: a dict at 0x7f0000001010 (its block starts
+  // 16 bytes before, a recorded allocation) naming the other, and a root.
+  SnapshotStart snapshot_start{0, "s"};
+  SnapshotName type_name{1, "dict"};
+  SnapshotName key_name{2, "x"};
+  SnapshotObject dict{0x7f0000001010, 16, 1, 48, 2, kObjectTracked | (1 << kObjectGenerationShift)};
+  SnapshotEdge edge{0x7f0000001050, EdgeLabelOfName(2)};
+  SnapshotBuffer buffer{0x7f0000001040};
+  SnapshotObject item{0x7f0000001050, 0, 1, 24, 1, 0};
+  SnapshotEdge indexed{0x7f0000001010, EdgeLabelOfIndex(3)};
+  SnapshotRoot root{0, 2, 0x7f0000001010};
+  SnapshotEnd snapshot_end{2, 2};
+  encoder.Put(snapshot_start);
+  encoder.Put(type_name);
+  encoder.Put(key_name);
+  encoder.Put(dict);
+  encoder.Put(edge);
+  encoder.Put(buffer);
+  encoder.Put(item);
+  encoder.Put(indexed);
+  encoder.Put(root);
+  encoder.Put(snapshot_end);
 }
 
 bool WriteRecords(ChunkWriter& writer, const ByteBuffer& rows) {

@@ -185,6 +185,26 @@ TEST_F(TraceFileTest, CompleteFileReadsToTheEnd) {
   EXPECT_EQ(reader->header().python_version, "3.12.1 (main)");
 }
 
+// Version 4 only added the snapshot records: a version 3 trace reads as is.
+TEST_F(TraceFileTest, VersionThreeTracesStillRead) {
+  WriteTrace(2, 100);
+  {
+    std::fstream f(path_, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(8);
+    f.put('\x03');
+  }
+  uint64_t allocs = 0;
+  EXPECT_EQ(ReadAll(&allocs), ChunkStatus::kEnd);
+  EXPECT_EQ(allocs, 200u);
+  std::fstream f(path_, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekp(8);
+  f.put('\x02');
+  f.close();
+  EXPECT_NE(OpenError().find("format version 2, but this arenatrace reads versions 3 to"),
+            std::string::npos)
+      << OpenError();
+}
+
 TEST_F(TraceFileTest, TruncatedFileKeepsEveryCompleteChunk) {
   WriteTrace(3, 1000);
   const off_t full = Size();
@@ -308,8 +328,8 @@ TEST_F(TraceFileTest, EmptyForeignAndFutureFilesGetOneClearLine) {
   f.seekp(8);
   f.put('\x09');
   f.close();
-  EXPECT_NE(OpenError().find(absl::StrCat("format version 9, but this arenatrace reads version ",
-                                          kFormatVersion)),
+  EXPECT_NE(OpenError().find(absl::StrCat("format version 9, but this arenatrace reads versions ",
+                                          kOldestReadableVersion, " to ", kFormatVersion)),
             std::string::npos)
       << OpenError();
   std::string error;
@@ -375,7 +395,7 @@ TEST(FuzzSeedCorpusTest, SeedsAreInTheCurrentFormat) {
     types.insert(static_cast<int>(std::decay_t<decltype(record)>::kType));
   };
   EXPECT_EQ(whole->ReadRecords(collect), ChunkStatus::kEnd) << whole->problem();
-  EXPECT_EQ(types.size(), static_cast<size_t>(RecordType::kExec));  // every type, 1..23
+  EXPECT_EQ(types.size(), static_cast<size_t>(kLastRecordType));  // every type, 1..30
   std::unique_ptr<TraceReader> cut = TraceReader::Open(corpus + "cut.atrace", &error);
   ASSERT_NE(cut, nullptr) << error;
   auto ignore = [](const auto&) {};
