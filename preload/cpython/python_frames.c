@@ -71,6 +71,28 @@ int arenatrace_walk_frames(PyThreadState* tstate, ArenatraceRawFrame* out, int c
   return depth;
 }
 
+/* Fast locals, then cells, then free variables, as f_localsplus holds them. */
+static void VisitFrameLocals(PyFrameObject* frame, ArenatraceLocalVisit visit, void* context) {
+  PyCodeObject* code = frame->f_code;
+  PyObject* name_tuples[3] = {code->co_varnames, code->co_cellvars, code->co_freevars};
+  Py_ssize_t slot = 0;
+  for (int part = 0; part < 3; ++part) {
+    PyObject* names = name_tuples[part];
+    const Py_ssize_t count = names != NULL && PyTuple_Check(names) ? PyTuple_GET_SIZE(names) : 0;
+    for (Py_ssize_t i = 0; i < count; ++i, ++slot) {
+      PyObject* value = frame->f_localsplus[slot];
+      if (value != NULL) visit(context, code, PyTuple_GET_ITEM(names, i), value);
+    }
+  }
+}
+
+void arenatrace_for_each_frame_local(PyThreadState* tstate, ArenatraceLocalVisit visit,
+                                     void* context) {
+  for (PyFrameObject* frame = tstate->frame; frame != NULL; frame = frame->f_back) {
+    VisitFrameLocals(frame, visit, context);
+  }
+}
+
 #else
 
 /* 3.11+: _PyInterpreterFrame chain. */
@@ -148,12 +170,50 @@ int arenatrace_walk_frames(PyThreadState* tstate, ArenatraceRawFrame* out, int c
   return depth;
 }
 
+static inline PyObject* FrameLocal(_PyInterpreterFrame* frame, int slot) {
+#if PY_VERSION_HEX >= 0x030E0000
+  _PyStackRef ref = frame->localsplus[slot];
+  return PyStackRef_IsNullOrInt(ref) ? NULL : PyStackRef_AsPyObjectBorrow(ref);
+#else
+  return frame->localsplus[slot];
+#endif
+}
+
+void arenatrace_for_each_frame_local(PyThreadState* tstate, ArenatraceLocalVisit visit,
+                                     void* context) {
+#if PY_VERSION_HEX >= 0x030D0000
+  _PyInterpreterFrame* frame = tstate->current_frame;
+#else
+  _PyInterpreterFrame* frame = tstate->cframe->current_frame;
+#endif
+  for (; frame != NULL; frame = frame->previous) {
+#if PY_VERSION_HEX >= 0x030E0000
+    if (frame->owner >= FRAME_OWNED_BY_INTERPRETER) continue;
+#elif PY_VERSION_HEX >= 0x030C0000
+    if (frame->owner == FRAME_OWNED_BY_CSTACK) continue;
+#endif
+    PyCodeObject* code = FrameCode(frame);
+    if (code == NULL) continue;
+    _Py_CODEUNIT* first = FrameBytecode(frame, code);
+    /* An incomplete frame's locals may not be set yet. */
+    if (first == NULL || (frame->owner != FRAME_OWNED_BY_GENERATOR &&
+                          FrameInstruction(frame) < first + code->_co_firsttraceable)) {
+      continue;
+    }
+    PyObject* names = code->co_localsplusnames;
+    for (int slot = 0; slot < code->co_nlocalsplus; ++slot) {
+      PyObject* value = FrameLocal(frame, slot);
+      if (value != NULL) visit(context, code, PyTuple_GET_ITEM(names, slot), value);
+    }
+  }
+}
+
 #endif
 
 int arenatrace_code_line(PyCodeObject* code, int offset) { return PyCode_Addr2Line(code, offset); }
 
 /* UTF-8 of a str object, from its canonical representation: no allocation. */
-static void CopyUtf8(PyObject* text, char* out, size_t size) {
+void arenatrace_copy_utf8(PyObject* text, char* out, size_t size) {
   size_t used = 0;
   if (size == 0) return;
   if (text != NULL && PyUnicode_Check(text)
@@ -197,10 +257,10 @@ static void CopyUtf8(PyObject* text, char* out, size_t size) {
 void arenatrace_code_identity(PyCodeObject* code, char* name, size_t name_size, char* file,
                               size_t file_size, int* first_line) {
 #if PY_VERSION_HEX >= 0x030B0000
-  CopyUtf8(code->co_qualname, name, name_size);
+  arenatrace_copy_utf8(code->co_qualname, name, name_size);
 #else
-  CopyUtf8(code->co_name, name, name_size);
+  arenatrace_copy_utf8(code->co_name, name, name_size);
 #endif
-  CopyUtf8(code->co_filename, file, file_size);
+  arenatrace_copy_utf8(code->co_filename, file, file_size);
   *first_line = code->co_firstlineno;
 }

@@ -43,6 +43,19 @@ int arenatrace_code_line(PyCodeObject* code, int offset);
 void arenatrace_code_identity(PyCodeObject* code, char* name, size_t name_size, char* file,
                               size_t file_size, int* first_line);
 
+typedef void (*ArenatraceLocalVisit)(void* context, PyCodeObject* code, PyObject* name,
+                                     PyObject* value);
+
+// Every local variable that holds a value (fast locals, cells, free
+// variables) of every complete frame of `tstate`, innermost frame first.
+// The thread must not run meanwhile (the caller holds the GIL).
+void arenatrace_for_each_frame_local(PyThreadState* tstate, ArenatraceLocalVisit visit,
+                                     void* context);
+
+// A str object's text as UTF-8, copied into `out` (truncated to fit,
+// NUL-terminated), without allocating; "" for anything else.
+void arenatrace_copy_utf8(PyObject* text, char* out, size_t size);
+
 #ifdef __cplusplus
 }
 #endif

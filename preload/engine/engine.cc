@@ -12,6 +12,7 @@
 
 #include "preload/cpython/object_allocator.h"
 #include "preload/engine/domain_hooks.h"
+#include "preload/engine/heap_snapshot.h"
 #include "preload/engine/options.h"
 #include "preload/engine/python_command_line.h"
 #include "preload/engine/recorder.h"
@@ -156,6 +157,11 @@ int Start(const ArenatraceStartInfo* info) {
     recording.argv = info->argv;
     recording.python_version = info->python_version;
     choice.record = StartRecording(recording);
+    const SnapshotMode snapshots =
+        g_options.snapshot == SnapshotChoice::kFinal    ? SnapshotMode::kFinal
+        : g_options.snapshot == SnapshotChoice::kSignal ? SnapshotMode::kSignal
+                                                        : SnapshotMode::kNever;
+    ConfigureSnapshots(snapshots, g_options.snapshot_signal);
   }
   if (cpython_allocator != nullptr) {
     g_hooks_after_preinit = choice;

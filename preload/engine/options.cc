@@ -77,6 +77,38 @@ EngineOptions ReadEngineOptions() {
       options.mark_signal = number;
     }
   }
+  if (const char* when = getenv("ARENATRACE_SNAPSHOT"); when != nullptr && *when != '\0') {
+    if (strcmp(when, "final") == 0) {
+      options.snapshot = SnapshotChoice::kFinal;
+    } else if (strcmp(when, "signal") == 0) {
+      options.snapshot = SnapshotChoice::kSignal;
+    } else if (strcmp(when, "never") == 0) {
+      options.snapshot = SnapshotChoice::kNever;
+    } else {
+      Log("ARENATRACE_SNAPSHOT=%s is not one of final, signal, never; using final", when);
+    }
+  }
+  const char* snapshot_signal = getenv("ARENATRACE_SNAPSHOT_SIGNAL");
+  if (const char* name = snapshot_signal; name != nullptr && *name != '\0') {
+    const int number = ParseSignal(name);
+    if (number < 0) {
+      Log("ARENATRACE_SNAPSHOT_SIGNAL=%s is not a signal (USR1, SIGUSR2, 10, none ...); "
+          "snapshots by signal are off",
+          name);
+      options.snapshot_signal = 0;
+    } else {
+      options.snapshot_signal = number;
+    }
+  }
+  // The mark signal moved onto the default snapshot signal: marks win, and
+  // only a snapshot signal chosen too is worth a word.
+  if (options.snapshot_signal != 0 && options.snapshot_signal == options.mark_signal) {
+    if (snapshot_signal != nullptr && *snapshot_signal != '\0') {
+      Log("the snapshot signal and the mark signal are both %s; snapshots by signal are off",
+          sigabbrev_np(options.snapshot_signal));
+    }
+    options.snapshot_signal = 0;
+  }
   return options;
 }
 

@@ -21,6 +21,11 @@ inline constexpr unsigned kDefaultMaxDepth = 0;
 // handle it itself, its handler replaces ours.
 inline constexpr int kDefaultMarkSignal = SIGUSR2;
 
+// When heap snapshots are taken (heap_snapshot.h), and the signal that asks
+// for one ("kill -USR1 <pid>").
+enum class SnapshotChoice { kFinal, kSignal, kNever };
+inline constexpr int kDefaultSnapshotSignal = SIGUSR1;
+
 struct EngineOptions {
   char output_path[4096] = {};  // ARENATRACE_OUTPUT: the trace to write; empty: record nothing
   long root_pid = 0;            // ARENATRACE_ROOT_PID: the process that writes output_path itself
@@ -28,9 +33,11 @@ struct EngineOptions {
   AllocatorChoice allocator = AllocatorChoice::kArenatrace;
   unsigned long long sample_bytes = 0;   // ARENATRACE_SAMPLE_BYTES: mean bytes per sample, 0: all
   int mark_signal = kDefaultMarkSignal;  // ARENATRACE_MARK_SIGNAL: name or number, "none": off
-  bool stats_to_stderr = false;          // ARENATRACE_STATS=1, or a file
-  char stats_path[1024] = {};            // ARENATRACE_STATS=FILE (a path): the table goes there
-  char stats_json_path[1024] = {};       // ARENATRACE_STATS_JSON=FILE: one JSON line per process
+  SnapshotChoice snapshot = SnapshotChoice::kFinal;  // ARENATRACE_SNAPSHOT: final, signal, never
+  int snapshot_signal = kDefaultSnapshotSignal;      // ARENATRACE_SNAPSHOT_SIGNAL: as mark_signal
+  bool stats_to_stderr = false;                      // ARENATRACE_STATS=1, or a file
+  char stats_path[1024] = {};       // ARENATRACE_STATS=FILE (a path): the table goes there
+  char stats_json_path[1024] = {};  // ARENATRACE_STATS_JSON=FILE: one JSON line per process
 };
 
 // "USR2", "SIGUSR2" or a number -> the signal; "none" -> 0; -1 when unknown.

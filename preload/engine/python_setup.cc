@@ -6,6 +6,7 @@
 #include "preload/cpython/parallel_interpreters.h"
 #include "preload/cpython/pending_calls.h"
 #include "preload/cpython/python_frames.h"
+#include "preload/engine/heap_snapshot.h"
 #include "preload/engine/recorder.h"
 #include "preload/log.h"
 
@@ -58,6 +59,11 @@ void NameThreads() {
   }
   Py_XDECREF(snapshot);
   PyErr_Clear();
+}
+
+int SnapshotPending(void*) {
+  if (!g_exiting) TakeHeapSnapshot(trace::SnapshotTrigger::kSignal, "");
+  return 0;
 }
 
 int NameThreadsPending(void*) {
@@ -116,6 +122,7 @@ PyObject* AtExit(PyObject*, PyObject*) {
   NameThreads();  // the last chance to catch renamed threads
   g_exiting = true;
   RecordFinalizing();
+  if (SnapshotAtFinalizing()) TakeHeapSnapshot(trace::SnapshotTrigger::kFinalizing, "");
   Py_RETURN_NONE;
 }
 
@@ -151,6 +158,9 @@ PyObject* Snapshot(PyObject*, PyObject* args) {
   if (bytes == nullptr) return nullptr;
   NameThreads();
   RecordSnapshotRequest(PyBytes_AS_STRING(bytes));
+  if (SnapshotOnRequest()) {
+    TakeHeapSnapshot(trace::SnapshotTrigger::kRequest, PyBytes_AS_STRING(bytes));
+  }
   Py_DECREF(bytes);
   Py_RETURN_NONE;
 }
@@ -284,6 +294,7 @@ int SetUp(void*) {
     Log("could not set up GC, exit and thread-name recording in this process");
   }
   InstallSignalHandlers();
+  if (g_recording.load()) InstallSnapshotSignal();
   PyErr_Clear();
   PyErr_Restore(saved_type, saved_value, saved_traceback);
   return 0;
@@ -315,6 +326,7 @@ void SchedulePythonWork() {
     Py_AddPendingCall(&NameThreadsPending, nullptr);
     g_naming_wanted.store(false, std::memory_order_relaxed);
   }
+  if (SnapshotWantedBySignal()) Py_AddPendingCall(&SnapshotPending, nullptr);
   g_python_work_pending.store(!g_setup_scheduled || g_naming_wanted.load(),
                               std::memory_order_relaxed);
 }

@@ -386,6 +386,26 @@ bool TraceDescriptorUsable() {
 }
 
 // Moves the buffer out under the lock and writes it outside.
+// One records chunk of whole records, encoded from the chunk's start; the
+// caller holds flush_lock.
+void WriteRecordsChunk(const uint8_t* rows, size_t size) {
+  if (g->writer == nullptr && !OpenTraceFile()) {
+    g_recording.store(false);
+    return;
+  }
+  // Our own encoding: transposing it cannot fail.
+  trace::RecordTransposer::Transpose(rows, size, &g->columns);
+  g->columns.Join(&g->payload);
+  if (!TraceDescriptorUsable()) {
+    g_recording.store(false);
+  } else if (!g->writer->WriteChunk(trace::ChunkKind::kRecords, g->payload.data(),
+                                    g->payload.size())) {
+    Log("cannot write the trace %s: %s; recording stopped, the program goes on", g->path,
+        strerror(g->writer->error_number()));
+    g_recording.store(false);
+  }
+}
+
 void Flush() {
   pthread_mutex_lock(&g->flush_lock);
   g->lock.Lock();
@@ -405,22 +425,7 @@ void Flush() {
   g->chunk_time = kNoTime;
   g->chunk_thread = kNoThread;
   g->lock.Unlock();
-
-  if (g->writer == nullptr && !OpenTraceFile()) {
-    g_recording.store(false);
-  } else {
-    // Our own encoding: transposing it cannot fail.
-    trace::RecordTransposer::Transpose(g->writing.data(), g->writing.size(), &g->columns);
-    g->columns.Join(&g->payload);
-    if (!TraceDescriptorUsable()) {
-      g_recording.store(false);
-    } else if (!g->writer->WriteChunk(trace::ChunkKind::kRecords, g->payload.data(),
-                                      g->payload.size())) {
-      Log("cannot write the trace %s: %s; recording stopped, the program goes on", g->path,
-          strerror(g->writer->error_number()));
-      g_recording.store(false);
-    }
-  }
+  WriteRecordsChunk(g->writing.data(), g->writing.size());
   g->writing.clear();
   pthread_mutex_unlock(&g->flush_lock);
 }
@@ -975,6 +980,17 @@ void RecordMark(const char* label) {
 void RecordSnapshotRequest(const char* label) {
   trace::SnapshotRequest record{label};
   RecordProcessEvent(record);
+}
+
+bool SnapshotRecordingPossible() { return g_started && g_recording.load() && getpid() == g->pid; }
+
+bool WriteSnapshotChunk(const uint8_t* rows, size_t size) {
+  if (!SnapshotRecordingPossible()) return false;
+  Flush();  // what was recorded before the snapshot comes first
+  pthread_mutex_lock(&g->flush_lock);
+  if (g_recording.load()) WriteRecordsChunk(rows, size);
+  pthread_mutex_unlock(&g->flush_lock);
+  return g_recording.load();
 }
 
 void SetNewThreadCallback(void (*callback)()) { g_new_thread_callback = callback; }

@@ -60,6 +60,13 @@ void InstallSignalHandlers();
 void RecordFinalizing();
 void RecordMark(const char* label);
 void RecordSnapshotRequest(const char* label);
+
+// Heap snapshots (heap_snapshot.h) write chunks of their own: whole records
+// encoded from a chunk's start. Possible while this process records.
+bool SnapshotRecordingPossible();
+// Writes out what is buffered, then `rows` as one records chunk. False when
+// recording stopped (the file could not be written).
+bool WriteSnapshotChunk(const uint8_t* rows, size_t size);
 void RecordGc(bool start, uint64_t generation, uint64_t collected, uint64_t uncollectable);
 
 // Python threads are named by `threading`, in Python: names can only be read
