@@ -17,6 +17,7 @@ int AllocatedCommand(const std::vector<std::string>& args);
 int GenerationsCommand(const std::vector<std::string>& args);
 int TimelineCommand(const std::vector<std::string>& args);
 int FragmentationCommand(const std::vector<std::string>& args);
+int GraphCommand(const std::vector<std::string>& args);
 int DiffCommand(const std::vector<std::string>& args);
 int ExportCommand(const std::vector<std::string>& args);
 int ReportCommand(const std::vector<std::string>& args);

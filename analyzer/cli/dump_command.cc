@@ -77,6 +77,23 @@ class RecordPrinter {
       line = "end";
     } else if constexpr (std::is_same_v<T, trace::Lost>) {
       line = absl::StrFormat("lost %d (%s)", r.events, Printable(r.reason));
+    } else if constexpr (std::is_same_v<T, trace::SnapshotStart>) {
+      line = absl::StrFormat("snapshot-start trigger=%d %s", r.trigger, Printable(r.label));
+    } else if constexpr (std::is_same_v<T, trace::SnapshotName>) {
+      line = absl::StrFormat("snapshot-name %d %s", r.id, Printable(r.text));
+    } else if constexpr (std::is_same_v<T, trace::SnapshotObject>) {
+      line = absl::StrFormat(
+          "snapshot-object %#x block_offset=%d type=%d size=%d refcount=%d "
+          "flags=%#x",
+          r.address, r.block_offset, r.type_name, r.size, r.refcount, r.flags);
+    } else if constexpr (std::is_same_v<T, trace::SnapshotEdge>) {
+      line = absl::StrFormat("  edge %#x label=%d", r.target, r.label);
+    } else if constexpr (std::is_same_v<T, trace::SnapshotBuffer>) {
+      line = absl::StrFormat("  buffer %#x", r.address);
+    } else if constexpr (std::is_same_v<T, trace::SnapshotRoot>) {
+      line = absl::StrFormat("snapshot-root kind=%d name=%d %#x", r.kind, r.name, r.address);
+    } else if constexpr (std::is_same_v<T, trace::SnapshotEnd>) {
+      line = absl::StrFormat("snapshot-end objects=%d edges=%d", r.objects, r.edges);
     }
     absl::FPrintF(out_, "%10.3fms t%d %s\n", now_ / 1000.0, thread_, line);
   }

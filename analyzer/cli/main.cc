@@ -37,6 +37,8 @@ constexpr Subcommand kSubcommands[] = {
      "the heap by domain, RSS, GC and marks over time"},
     {"fragmentation", arenatrace::cli::FragmentationCommand,
      "pools and arenas held by few blocks, and the sites that pin them"},
+    {"graph", arenatrace::cli::GraphCommand,
+     "who keeps what alive: retainers and retention paths from a heap snapshot"},
     {"diff", arenatrace::cli::DiffCommand,
      "per-site differences between two traces, or two windows of one"},
     {"export", arenatrace::cli::ExportCommand,

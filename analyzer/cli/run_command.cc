@@ -41,7 +41,8 @@ constexpr char kRunUsage[] =
     "Every Python process of the command's tree is recorded: the first into the\n"
     "output file, every other one (forks, subprocesses) into <output>.<pid>, and a\n"
     "Python that exec replaces a recorded process with into <output>.<pid>[.<n>].\n"
-    "While it runs, `kill -USR2 <pid>` records a mark in that process's trace.\n"
+    "While it runs, `kill -USR2 <pid>` records a mark in that process's trace, and\n"
+    "`kill -USR1 <pid>` a snapshot of its object graph (see arenatrace graph).\n"
     "\n"
     "options:\n"
     "  -o FILE, --output=FILE           the trace (default: <program>.<pid>.atrace here)\n"
@@ -51,6 +52,11 @@ constexpr char kRunUsage[] =
     "  --sample-bytes=N                 record a random sample of allocations, one per\n"
     "                                   N bytes on average, with weights (default: all)\n"
     "  --mark-signal=SIG|none           the signal that records a mark (default USR2)\n"
+    "  --snapshot=final|signal|never    when snapshots of the object graph are taken:\n"
+    "                                   when finalisation starts, on the snapshot signal\n"
+    "                                   and on arenatrace.snapshot() (final, default); on\n"
+    "                                   the signal and arenatrace.snapshot() only; never\n"
+    "  --snapshot-signal=SIG|none       the signal that takes a snapshot (default USR1)\n"
     "  --allocator=arenatrace|pymalloc  serve Python's small objects from arenatrace's\n"
     "                                   allocator (default), or keep CPython's pymalloc\n"
     "  --stats                          print allocator statistics when each Python exits\n"
@@ -68,6 +74,8 @@ struct RunOptions {
   std::string max_depth;
   std::string sample_bytes;
   std::string mark_signal;
+  std::string snapshot;
+  std::string snapshot_signal;
   std::string allocator = "arenatrace";
   bool stats = false;
   std::string stats_json;
@@ -447,6 +455,17 @@ int RunCommand(const std::vector<std::string>& args) {
         return UsageError("--mark-signal takes USR1, USR2 or none");
       }
       options.mark_signal = value;
+    } else if (OptionValue(args, &i, {"--snapshot"}, &value, &missing)) {
+      if (missing || (value != "final" && value != "signal" && value != "never")) {
+        return UsageError("--snapshot takes final, signal or never");
+      }
+      options.snapshot = value;
+    } else if (OptionValue(args, &i, {"--snapshot-signal"}, &value, &missing)) {
+      const std::string name = absl::StartsWith(value, "SIG") ? value.substr(3) : value;
+      if (missing || (name != "USR1" && name != "USR2" && name != "none")) {
+        return UsageError("--snapshot-signal takes USR1, USR2 or none");
+      }
+      options.snapshot_signal = value;
     } else if (OptionValue(args, &i, {"--allocator"}, &value, &missing)) {
       if (value != "arenatrace" && value != "pymalloc") {
         return UsageError(
@@ -497,6 +516,10 @@ int RunCommand(const std::vector<std::string>& args) {
   }
   if (!options.mark_signal.empty()) {
     setenv("ARENATRACE_MARK_SIGNAL", options.mark_signal.c_str(), 1);
+  }
+  if (!options.snapshot.empty()) setenv("ARENATRACE_SNAPSHOT", options.snapshot.c_str(), 1);
+  if (!options.snapshot_signal.empty()) {
+    setenv("ARENATRACE_SNAPSHOT_SIGNAL", options.snapshot_signal.c_str(), 1);
   }
   unsetenv("ARENATRACE_OUTPUT");
   return RunAndReport(options);

@@ -36,6 +36,16 @@ class ReplayObserver {
   virtual void OnMark() {}
   // The program's own code ended; the interpreter finalises from here.
   virtual void OnFinalizing() {}
+  // A snapshot of the object graph: state().snapshots.back() describes it.
+  // Each object comes with the live block that holds it (null when its
+  // allocation was not recorded); its edges and buffers follow it.
+  virtual void OnSnapshotStart() {}
+  virtual void OnSnapshotObject(const trace::SnapshotObject& /*object*/, const Block* /*block*/) {}
+  virtual void OnSnapshotEdge(const trace::SnapshotEdge& /*edge*/) {}
+  virtual void OnSnapshotBuffer(uint64_t /*address*/, const Block* /*block*/) {}
+  virtual void OnSnapshotRoot(const trace::SnapshotRoot& /*root*/) {}
+  virtual void OnSnapshotEnd() {}
+
   // Every record was read (or reading stopped at damage).
   virtual void OnEnd() {}
 

@@ -440,6 +440,87 @@ bool Replay::operator()(const trace::Exec& r) {
   return true;
 }
 
+// --- Snapshots of the object graph -----------------------------------------
+
+bool Replay::operator()(const trace::SnapshotStart& r) {
+  if (in_snapshot_) return Refuse("a snapshot starts inside another");
+  if (r.trigger > trace::kLastSnapshotTrigger) {
+    return Refuse(absl::StrCat("a snapshot with an unknown trigger ", r.trigger));
+  }
+  in_snapshot_ = true;
+  snapshot_object_open_ = false;
+  state_.snapshots.push_back(
+      {state_.now, state_.seq, static_cast<trace::SnapshotTrigger>(r.trigger), r.label});
+  for (ReplayObserver* observer : observers_) observer->OnSnapshotStart();
+  return true;
+}
+
+bool Replay::operator()(const trace::SnapshotName& r) {
+  std::vector<std::string>& names = state_.snapshot_names;
+  if (r.id == 0 || r.id > names.size()) {
+    return Refuse(absl::StrCat("snapshot name ", r.id, " defined before name ", names.size()));
+  }
+  if (r.id == names.size()) {
+    names.push_back(r.text);
+  } else {
+    names[r.id] = r.text;
+  }
+  return true;
+}
+
+bool Replay::operator()(const trace::SnapshotObject& r) {
+  if (!in_snapshot_) return Refuse("a snapshot object outside a snapshot");
+  if (r.type_name >= state_.snapshot_names.size()) {
+    return Refuse(absl::StrCat("a snapshot object's type names undefined name ", r.type_name));
+  }
+  snapshot_object_open_ = true;
+  ++state_.snapshots.back().objects;
+  const Block* block =
+      r.block_offset <= r.address ? LiveBlock(r.address - r.block_offset) : nullptr;
+  for (ReplayObserver* observer : observers_) observer->OnSnapshotObject(r, block);
+  return true;
+}
+
+bool Replay::operator()(const trace::SnapshotEdge& r) {
+  if (!snapshot_object_open_) return Refuse("a snapshot edge without its object");
+  if ((r.label & 1) == 0 && (r.label >> 1) >= state_.snapshot_names.size()) {
+    return Refuse(absl::StrCat("a snapshot edge names undefined name ", r.label >> 1));
+  }
+  ++state_.snapshots.back().edges;
+  for (ReplayObserver* observer : observers_) observer->OnSnapshotEdge(r);
+  return true;
+}
+
+bool Replay::operator()(const trace::SnapshotBuffer& r) {
+  if (!snapshot_object_open_) return Refuse("a snapshot buffer without its object");
+  const Block* block = LiveBlock(r.address);
+  for (ReplayObserver* observer : observers_) observer->OnSnapshotBuffer(r.address, block);
+  return true;
+}
+
+bool Replay::operator()(const trace::SnapshotRoot& r) {
+  if (!in_snapshot_) return Refuse("a snapshot root outside a snapshot");
+  if (r.kind > trace::kLastSnapshotRootKind || r.name >= state_.snapshot_names.size()) {
+    return Refuse("a snapshot root of an unknown kind or name");
+  }
+  snapshot_object_open_ = false;
+  for (ReplayObserver* observer : observers_) observer->OnSnapshotRoot(r);
+  return true;
+}
+
+bool Replay::operator()(const trace::SnapshotEnd& r) {
+  if (!in_snapshot_) return Refuse("a snapshot ends that did not start");
+  SnapshotInfo& snapshot = state_.snapshots.back();
+  if (r.objects != snapshot.objects || r.edges != snapshot.edges) {
+    return Refuse(absl::StrCat("a snapshot of ", snapshot.objects, " objects and ", snapshot.edges,
+                               " edges says it has ", r.objects, " and ", r.edges));
+  }
+  in_snapshot_ = snapshot_object_open_ = false;
+  snapshot.complete = true;
+  for (ReplayObserver* observer : observers_) observer->OnSnapshotEnd();
+  return true;
+}
+
 bool Replay::operator()(const trace::End&) {
   state_.ended = true;
   return true;

@@ -35,6 +35,11 @@ class Replay {
 
   const ReplayState& state() const { return state_; }
   const absl::flat_hash_map<uint64_t, Block>& live() const { return live_; }
+  // The live block at `address`, or null.
+  const Block* LiveBlock(uint64_t address) const {
+    auto it = live_.find(address);
+    return it == live_.end() ? nullptr : &it->second;
+  }
 
   // Record handlers (public for the decoder's visitor). Each returns false,
   // with why() set, for a record that is impossible in a well-formed trace.
@@ -61,6 +66,13 @@ class Replay {
   bool operator()(const trace::Pause& r);
   bool operator()(const trace::Resume& r);
   bool operator()(const trace::Exec& r);
+  bool operator()(const trace::SnapshotStart& r);
+  bool operator()(const trace::SnapshotName& r);
+  bool operator()(const trace::SnapshotObject& r);
+  bool operator()(const trace::SnapshotEdge& r);
+  bool operator()(const trace::SnapshotBuffer& r);
+  bool operator()(const trace::SnapshotRoot& r);
+  bool operator()(const trace::SnapshotEnd& r);
   const std::string& why() const { return why_; }
 
  private:
@@ -91,6 +103,8 @@ class Replay {
   bool paused_ = false;
   uint64_t paused_since_ = 0;
   bool exec_last_ = false;
+  bool in_snapshot_ = false;
+  bool snapshot_object_open_ = false;  // edges and buffers may follow
   std::string why_;
 };
 

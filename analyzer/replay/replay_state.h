@@ -44,6 +44,17 @@ struct ForkInfo {
   uint64_t child_pid = 0;
 };
 
+// A snapshot of the object graph (its objects go to the observers).
+struct SnapshotInfo {
+  uint64_t micros = 0;
+  uint64_t seq = 0;  // allocations made before it
+  trace::SnapshotTrigger trigger = trace::SnapshotTrigger::kRequest;
+  std::string label;
+  uint64_t objects = 0;
+  uint64_t edges = 0;
+  bool complete = false;  // its SnapshotEnd was read
+};
+
 struct ReplayState {
   std::string path;
   trace::Header header;
@@ -75,6 +86,9 @@ struct ReplayState {
   uint64_t heap_at_peak_rss = 0;
   std::vector<MarkInfo> marks;
   std::vector<MarkInfo> snapshot_requests;
+  std::vector<SnapshotInfo> snapshots;
+  // The snapshots' strings (type, edge and root names), by id; 0 is "".
+  std::vector<std::string> snapshot_names{std::string()};
   std::vector<ForkInfo> forks;
   uint64_t pauses = 0;
   uint64_t paused_micros = 0;
