@@ -7,6 +7,7 @@
 
 #include <Python.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -42,6 +43,13 @@ int arenatrace_code_line(PyCodeObject* code, int offset);
 // without allocating.
 void arenatrace_code_identity(PyCodeObject* code, char* name, size_t name_size, char* file,
                               size_t file_size, int* first_line);
+
+// The code object in `block`, a block of the OBJ domain being freed, or NULL
+// when it holds none. `size_class` is the block's 16-byte size class (from 1;
+// 0 when not known), so that a block too small to hold an object header is
+// not read past its end. Reads the block's type only: at its free, a code
+// object's header is still intact (its dealloc frees it last).
+PyCodeObject* arenatrace_freed_code_object(void* block, uint64_t size_class);
 
 #ifdef __cplusplus
 }

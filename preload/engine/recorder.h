@@ -18,6 +18,7 @@
 #include <cstdint>
 
 #include "core/trace/records.h"
+#include "preload/engine/stack_table.h"
 
 namespace arenatrace::preload {
 
@@ -87,6 +88,10 @@ void RecordForkInParent(long child_pid);
 // on. A fork child that recorded nothing leaves no file.
 void BeforeExec(const char* path);
 void AfterFailedExec();
+
+// What the stack table holds now, for the statistics; false when this
+// process does not record.
+bool RecorderCounts(StackTableCounts* counts);
 
 // Writes everything buffered and the End record, and stops recording. Does
 // nothing in a vfork child (it shares the recorder's memory).
