@@ -168,13 +168,12 @@ void StackTable::ForgetCode(PyCodeObject* code) {
   if (it == codes_.end()) return;
   CodeEntry& entry = it->second;
   // Nothing may still map this address to the dead code's ids: the child
-  // cache (by the slots it was filled into, else all of it), its trie nodes
+  // cache (by the slots it was filled into, else all of it before the next
+  // lookup), its trie nodes
   // (unreachable from now on: a new code object gets new frames), and the
   // stacks threads remember (by code_deaths_, checked at their next event).
   if (entry.untracked_slots) {
-    for (ChildCacheEntry& cached : child_cache_) {
-      if (cached.code == code) cached = ChildCacheEntry();
-    }
+    child_cache_stale_ = true;
   } else {
     for (uint8_t i = 0; i < entry.slot_count; ++i) {
       ChildCacheEntry& cached = child_cache_[entry.slots[i]];
@@ -213,6 +212,11 @@ uint32_t StackTable::Intern(ThreadStackCache* cache, trace::RecordEncoder* encod
   if (__builtin_expect(cache->code_deaths != code_deaths_, 0)) {
     cache->depth = 0;
     cache->code_deaths = code_deaths_;
+    // Every thread's first event after a death comes here: the first clears.
+    if (child_cache_stale_) {
+      child_cache_.assign(child_cache_.size(), ChildCacheEntry());
+      child_cache_stale_ = false;
+    }
   }
   const size_t count = cache->walked;
   const ArenatraceRawFrame* walk = cache->walk.data();

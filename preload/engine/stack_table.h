@@ -189,6 +189,10 @@ class StackTable {
   unsigned max_depth_;
   uint64_t generation_ = 1;
   uint64_t code_deaths_ = 0;
+  // A code object that overflowed its slots died: the whole child cache is
+  // cleared at the next Intern, once for every such death since (at
+  // finalisation hundreds die between two events).
+  bool child_cache_stale_ = false;
   std::vector<ChildCacheEntry> child_cache_ =
       std::vector<ChildCacheEntry>(size_t{1} << kChildCacheBits);
   absl::flat_hash_map<PyCodeObject*, CodeEntry> codes_;
