@@ -5,7 +5,9 @@
 // without an atomic instruction, see recorder_lock.h). A background writer
 // thread wakes every millisecond to publish the time, samples RSS every
 // 10 ms, and hands the buffer to zstd and the file at least every 100 ms (or
-// when it holds 1 MiB) — so a killed process loses at most that. Per
+// when it holds 1 MiB) — so a killed process loses at most that. In an idle
+// process it writes out what it has and sleeps until an event or a signal
+// wakes it (RSS every 100 ms meanwhile). Per
 // address, a free is recorded before the block is released and an allocation
 // after it is obtained, and a realloc holds the lock across the call: the
 // order of events on one address is the order in which they happened, across
