@@ -183,8 +183,11 @@ class StackTest(TestCase):
         # Each iteration makes two code objects (the module's and f's).
         self.assertGreaterEqual(counts["codes_seen"], 200_000, counts)
         self.assertGreaterEqual(counts["codes_forgotten"], 199_000, counts)
-        # What start-up and the program keep alive, not what they dropped.
-        self.assertLess(counts["codes_held_peak"], 20_000, counts)
+        # What start-up and the program keep alive, not the 200 k they
+        # dropped. The free-threaded build frees code objects only at its
+        # collections (deferred reference counting), plain or recorded: 25 k
+        # live at once there.
+        self.assertLess(counts["codes_held_peak"], 50_000, counts)
         self.assertLess(counts["stacks_held"], 20_000, counts)
 
     def test_init_frames_have_no_shim_below_them(self):
