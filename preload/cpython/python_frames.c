@@ -15,6 +15,9 @@
 #elif PY_VERSION_HEX >= 0x030B0000
 #include <internal/pycore_frame.h>
 #endif
+#if PY_VERSION_HEX >= 0x030C0000
+#include <internal/pycore_object.h> /* _PyType_PreHeaderSize */
+#endif
 
 #include "preload/cpython/python_frames.h"
 
@@ -263,4 +266,28 @@ void arenatrace_code_identity(PyCodeObject* code, char* name, size_t name_size, 
 #endif
   arenatrace_copy_utf8(code->co_filename, file, file_size);
   *first_line = code->co_firstlineno;
+}
+
+/* Code objects are not tracked by the garbage collector on any supported
+ * CPython, so the block is the object; should a version make them so, the
+ * collector's pre-header comes first. Checked once, at the first free. */
+static size_t CodePreHeader(void) {
+  if (!PyType_IS_GC(&PyCode_Type)) return 0;
+#if PY_VERSION_HEX >= 0x030C0000
+  return _PyType_PreHeaderSize(&PyCode_Type);
+#else
+  return 2 * sizeof(uintptr_t); /* PyGC_Head, internal up to 3.11: two words */
+#endif
+}
+
+PyCodeObject* arenatrace_freed_code_object(void* block, uint64_t size_class) {
+  static size_t pre_header = (size_t)-1;
+  if (__builtin_expect(pre_header == (size_t)-1, 0)) pre_header = CodePreHeader();
+  /* The type field's end: within any block of CPython's smallest class (16
+   * bytes) for the default build; past it on the free-threaded one, whose
+   * header is larger. */
+  const size_t needed = pre_header + offsetof(PyObject, ob_type) + sizeof(PyTypeObject*);
+  if (size_class != 0 && size_class * 16 < needed) return NULL;
+  PyObject* object = (PyObject*)((char*)block + pre_header);
+  return Py_TYPE(object) == &PyCode_Type ? (PyCodeObject*)object : NULL;
 }

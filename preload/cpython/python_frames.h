@@ -7,6 +7,7 @@
 
 #include <Python.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -55,6 +56,13 @@ void arenatrace_for_each_frame_local(PyThreadState* tstate, ArenatraceLocalVisit
 // A str object's text as UTF-8, copied into `out` (truncated to fit,
 // NUL-terminated), without allocating; "" for anything else.
 void arenatrace_copy_utf8(PyObject* text, char* out, size_t size);
+
+// The code object in `block`, a block of the OBJ domain being freed, or NULL
+// when it holds none. `size_class` is the block's 16-byte size class (from 1;
+// 0 when not known), so that a block too small to hold an object header is
+// not read past its end. Reads the block's type only: at its free, a code
+// object's header is still intact (its dealloc frees it last).
+PyCodeObject* arenatrace_freed_code_object(void* block, uint64_t size_class);
 
 #ifdef __cplusplus
 }

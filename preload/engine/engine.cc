@@ -69,6 +69,8 @@ void WriteStatsTable(const StatsContext& context, const alloc::AllocatorStats& s
 void ReportStats() {
   StatsContext context = {g_python_version, AllocatorName(), AllocatorHooksInstalled(),
                           AllocatorCallsSerialized()};
+  StackTableCounts recorder;
+  if (RecorderCounts(&recorder)) context.recorder = &recorder;
   const alloc::AllocatorStats stats = AllocatorStatsNow();
   if (g_options.stats_to_stderr) WriteStatsTable(context, stats);
   if (g_options.stats_json_path[0] != '\0') {

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -48,6 +49,16 @@ constexpr uint64_t kTickMicros = 1000;  // the resolution of event times
 constexpr unsigned kEventsPerClockRead = 64;
 constexpr unsigned kRssEveryTicks = 10;
 constexpr unsigned kFlushEveryTicks = 100;
+// An idle process (no event, and its other threads all but off the CPU, for
+// kIdleChecks RSS ticks in a row) lets the writer sleep: until its next event
+// or signal wakes it, or kIdleSleepMillis pass, when RSS is sampled again
+// (and written if it changed). Ticking every millisecond cost an idle
+// process 0.11 s of CPU every 5 s (issue 10). "Off the CPU": under this
+// share of the wall time — a C extension computing without events keeps
+// RSS sampled every 10 ms.
+constexpr unsigned kIdleChecks = 2;
+constexpr int kIdleSleepMillis = 100;
+constexpr double kIdleCpuShare = 0.02;
 constexpr size_t kFlushBytes = size_t{1} << 20;
 // A stalled writer (a slow disk) must not let the buffer grow without bound:
 // past this, events are counted as lost instead.
@@ -94,6 +105,8 @@ struct Recorder {
   uint64_t next_thread_index = 0;
   uint64_t lost_events = 0;
   unsigned events_since_clock_read = 0;
+  uint64_t events = 0;       // every event's Prologue counts: the writer sees idleness by it
+  bool writer_idle = false;  // the writer sleeps until an event wakes it (under the lock)
   RecordingOptions options;
   // --sample-bytes: the addresses of sampled blocks still live; frees of
   // any other address are not recorded.
@@ -133,6 +146,8 @@ std::atomic<unsigned> g_signal_marks{0};  // raised by the mark signal, recorded
 // Raised by the event that fills the buffer past kFlushBytes, so that the
 // writer thread need not take the lock every tick to look.
 std::atomic<bool> g_flush_wanted{false};
+// The futex an idle writer sleeps on: 1 once someone woke it.
+std::atomic<uint32_t> g_writer_wake{0};
 __attribute__((tls_model("initial-exec"))) __thread ThreadState* t_thread = nullptr;
 pthread_key_t g_thread_key;
 
@@ -155,6 +170,19 @@ void AdvanceNow() {
 }
 
 void FreeThreadState(void* state) { delete static_cast<ThreadState*>(state); }
+
+// Async-signal-safe (a store and a syscall): signal handlers wake it too.
+void WakeWriter() {
+  g_writer_wake.store(1, std::memory_order_release);
+  syscall(SYS_futex, &g_writer_wake, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+}
+
+// The first event after the writer went idle (which forced it here, see
+// GoIdle): the time is read afresh and the writer ticks again.
+__attribute__((noinline)) void WakeIdleWriter() {
+  g->writer_idle = false;
+  WakeWriter();
+}
 
 __attribute__((noinline)) ThreadState* NewThreadState() {
   t_thread = new (std::nothrow) ThreadState();
@@ -209,9 +237,11 @@ __attribute__((noinline)) void PutThreadSwitch(uint64_t index) {
 __attribute__((always_inline)) inline void Prologue(ThreadState* thread, bool start_writer = true) {
   if (start_writer) EnsureWriterRunning();
   if (__builtin_expect(thread->generation != g->generation, 0)) RegisterThread(thread);
+  ++g->events;
   if (__builtin_expect(++g->events_since_clock_read >= kEventsPerClockRead, 0)) {
     g->events_since_clock_read = 0;
     AdvanceNow();
+    if (g->writer_idle) WakeIdleWriter();
   }
   const uint64_t now = g_now_micros.load(std::memory_order_relaxed);
   if (__builtin_expect(now != g->chunk_time, 0)) PutTime(now);
@@ -486,6 +516,7 @@ struct sigaction g_mark_signal_before = {};
 
 void OnMarkSignal(int signal_number, siginfo_t* info, void* context) {
   g_signal_marks.fetch_add(1, std::memory_order_relaxed);
+  WakeWriter();
   const struct sigaction& before = g_mark_signal_before;
   if (before.sa_flags & SA_SIGINFO) {
     if (before.sa_sigaction != nullptr) before.sa_sigaction(signal_number, info, context);
@@ -541,6 +572,7 @@ void WaitForSignalFlush() {
   if (!g_started || !g_recording.load() || getpid() != g->pid || !g->thread_running) return;
   g_signal_flush_done.store(false);
   g_signal_flush_wanted.store(true);
+  WakeWriter();
   for (int waited = 0; waited < kSignalFlushWaitMillis && !g_signal_flush_done.load(); ++waited) {
     const timespec millisecond = {0, 1000000};
     nanosleep(&millisecond, nullptr);
@@ -605,10 +637,103 @@ void ConfirmThreadStateOffset() {
   if (here == g_thread_state_offset) arenatrace_use_thread_state_tls_offset(*here);
 }
 
+// CPU time of the process's threads other than the calling one (the writer),
+// in nanoseconds.
+int64_t OtherThreadsCpuNanos() {
+  timespec process;
+  timespec self;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &process);
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &self);
+  return (static_cast<int64_t>(process.tv_sec) - self.tv_sec) * 1000000000 +
+         (static_cast<int64_t>(process.tv_nsec) - self.tv_nsec);
+}
+
+// What the writer last saw of the program's activity.
+struct Activity {
+  uint64_t events = 0;
+  int64_t cpu_nanos = -1;  // -1: not read at the last check
+  uint64_t micros = 0;
+  unsigned quiet_checks = 0;
+
+  // Under the lock: whether nothing happened since the last call (no event,
+  // little CPU), and remembers now. Reads the CPU clocks (syscalls) only
+  // when no event came.
+  bool Quiet() {
+    const uint64_t micros_now = MicrosSince(g->start);
+    bool quiet = g->events == events;
+    events = g->events;
+    if (quiet) {
+      const int64_t cpu_now = OtherThreadsCpuNanos();
+      quiet =
+          cpu_nanos >= 0 && static_cast<double>(cpu_now - cpu_nanos) <
+                                kIdleCpuShare * 1000.0 * static_cast<double>(micros_now - micros);
+      cpu_nanos = cpu_now;
+    } else {
+      cpu_nanos = -1;
+    }
+    micros = micros_now;
+    return quiet;
+  }
+};
+
+// Under the lock: the writer goes idle. The next event must read the clock
+// itself (the writer no longer advances it) and wake the writer: the count
+// that sends an event to the clock is set to expire at it.
+void GoIdle() {
+  g->writer_idle = true;
+  g->events_since_clock_read = kEventsPerClockRead - 1;
+  g_writer_wake.store(0, std::memory_order_relaxed);
+}
+
+void PutRss(uint64_t rss) {
+  const uint64_t now = g_now_micros.load(std::memory_order_relaxed);
+  if (now != g->chunk_time) {
+    g->chunk_time = now;
+    trace::Time time{now};
+    g->encoder.Put(time);
+  }
+  trace::Rss record{rss};
+  g->encoder.Put(record);
+}
+
+// Sleeps while the program is idle: returns when an event, a signal or
+// StopWriterThread wakes the writer, or the program uses the CPU again.
+// Samples RSS every kIdleSleepMillis meanwhile, and writes it when it changed.
+void SleepWhileIdle(Activity* activity, uint64_t last_rss) {
+  while (!g->stop.load(std::memory_order_relaxed)) {
+    const timespec timeout = {0, kIdleSleepMillis * 1000000L};
+    syscall(SYS_futex, &g_writer_wake, FUTEX_WAIT_PRIVATE, 0, &timeout, nullptr, 0);
+    if (g_writer_wake.load(std::memory_order_acquire) != 0) return;
+    AdvanceNow();
+    const uint64_t rss = ReadRss();
+    g->lock.Lock();
+    if (!g->writer_idle || !g_recording.load(std::memory_order_relaxed)) {
+      g->lock.Unlock();
+      return;
+    }
+    const bool quiet = activity->Quiet();
+    if (!quiet) g->writer_idle = false;
+    const bool changed = rss != 0 && rss != last_rss;
+    if (changed) {
+      PutRss(rss);
+      last_rss = rss;
+    }
+    g->lock.Unlock();
+    if (changed) Flush();
+    if (OnlyThreadLeft()) {
+      StopRecording();
+      exit(0);  // what glibc does when the last thread exits
+    }
+    if (!quiet) return;
+  }
+}
+
 void* WriterMain(void*) {
   ConfirmThreadStateOffset();
   timespec next;
   clock_gettime(CLOCK_MONOTONIC, &next);
+  Activity activity;
+  uint64_t last_rss = 0;
   for (unsigned tick = 1; !g->stop.load(std::memory_order_relaxed); ++tick) {
     next.tv_nsec += kTickMicros * 1000;
     if (next.tv_nsec >= 1000000000) {
@@ -625,26 +750,37 @@ void* WriterMain(void*) {
       continue;
     }
     const uint64_t rss = tick % kRssEveryTicks == 0 ? ReadRss() : 0;
+    bool idle = false;
     if (rss != 0) {
       g->lock.Lock();
       if (!g_recording.load(std::memory_order_relaxed)) {  // End was written meanwhile
         g->lock.Unlock();
         continue;
       }
-      const uint64_t now = g_now_micros.load(std::memory_order_relaxed);
-      if (now != g->chunk_time) {
-        g->chunk_time = now;
-        trace::Time time{now};
-        g->encoder.Put(time);
+      PutRss(rss);
+      last_rss = rss;
+      activity.quiet_checks = activity.Quiet() ? activity.quiet_checks + 1 : 0;
+      if (activity.quiet_checks >= kIdleChecks && g_signal_marks.load() == 0) {
+        idle = true;
+        activity.quiet_checks = 0;
+        GoIdle();
       }
-      trace::Rss record{rss};
-      g->encoder.Put(record);
       g->lock.Unlock();
     }
-    if (tick % kFlushEveryTicks == 0 || g_flush_wanted.load(std::memory_order_relaxed)) Flush();
-    if (tick % kFlushEveryTicks == 0 && OnlyThreadLeft()) {
+    if (idle || tick % kFlushEveryTicks == 0 || g_flush_wanted.load(std::memory_order_relaxed)) {
+      Flush();  // before a sleep: what the program did is in the file
+    }
+    if ((idle || tick % kFlushEveryTicks == 0) && OnlyThreadLeft()) {
       StopRecording();
       exit(0);  // what glibc does when the last thread exits
+    }
+    if (idle) {
+      SleepWhileIdle(&activity, last_rss);
+      g->lock.Lock();  // woken by a signal, or by itself: events need not wake it now
+      g->writer_idle = false;
+      g->lock.Unlock();
+      clock_gettime(CLOCK_MONOTONIC, &next);  // ticks start again from now
+      tick = 0;
     }
   }
   return nullptr;
@@ -657,6 +793,8 @@ void StartWriterThread() {
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &previous);
   g->stop.store(false);
+  g->writer_idle = false;
+  g_writer_wake.store(0);
   g->thread_running = pthread_create(&g->thread, nullptr, &WriterMain, nullptr) == 0;
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
@@ -664,6 +802,7 @@ void StartWriterThread() {
 void StopWriterThread() {
   if (!g->thread_running || pthread_equal(pthread_self(), g->thread)) return;
   g->stop.store(true);
+  WakeWriter();
   pthread_join(g->thread, nullptr);
   g->thread_running = false;
 }
@@ -893,9 +1032,20 @@ void RecordFree(trace::Domain domain, void* ptr, uint64_t size_class) {
   const bool attached =
       domain == trace::Domain::kRaw && arenatrace_attached_thread_state() != nullptr;
   EventLock lock(EntersAsGilHolder(domain, attached));
+  // Even when the event itself is dropped: a code object's id must die with it.
+  if (domain == trace::Domain::kObj) g->stacks->NoticeObjectFree(ptr, size_class);
   if (g_recording.load(std::memory_order_relaxed) && !Full()) {
     PutFree(thread, domain, ptr, size_class);
   }
+}
+
+bool RecorderCounts(StackTableCounts* counts) {
+  if (!g_started || getpid() != g->pid) return false;
+  // Without the lock: the statistics are printed at exit, maybe from a signal
+  // handler that interrupted its holder; counts read mid-event are off by one
+  // at most.
+  *counts = g->stacks->Counts();
+  return true;
 }
 
 void BeginRealloc(trace::Domain domain) {

@@ -5,7 +5,9 @@
 // without an atomic instruction, see recorder_lock.h). A background writer
 // thread wakes every millisecond to publish the time, samples RSS every
 // 10 ms, and hands the buffer to zstd and the file at least every 100 ms (or
-// when it holds 1 MiB) — so a killed process loses at most that. Per
+// when it holds 1 MiB) — so a killed process loses at most that. In an idle
+// process it writes out what it has and sleeps until an event or a signal
+// wakes it (RSS every 100 ms meanwhile). Per
 // address, a free is recorded before the block is released and an allocation
 // after it is obtained, and a realloc holds the lock across the call: the
 // order of events on one address is the order in which they happened, across
@@ -18,6 +20,7 @@
 #include <cstdint>
 
 #include "core/trace/records.h"
+#include "preload/engine/stack_table.h"
 
 namespace arenatrace::preload {
 
@@ -94,6 +97,10 @@ void RecordForkInParent(long child_pid);
 // on. A fork child that recorded nothing leaves no file.
 void BeforeExec(const char* path);
 void AfterFailedExec();
+
+// What the stack table holds now, for the statistics; false when this
+// process does not record.
+bool RecorderCounts(StackTableCounts* counts);
 
 // Writes everything buffered and the End record, and stops recording. Does
 // nothing in a vfork child (it shares the recorder's memory).

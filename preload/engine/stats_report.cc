@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "core/alloc/layout.h"
+#include "preload/engine/stack_table.h"
 #include "preload/log.h"
 
 namespace arenatrace::preload {
@@ -77,6 +78,11 @@ void WriteStatsText(int fd, const StatsContext& context, const alloc::AllocatorS
           " frees, %" PRIu64 " reallocs\n",
           stats.forwarded_allocs, alloc::kMaxSmallSize, stats.forwarded_frees,
           stats.forwarded_reallocs);
+  if (const StackTableCounts* r = context.recorder) {
+    out.Add("  recorder: %" PRIu64 " code objects known now (%" PRIu64 " at most), %" PRIu64
+            " seen, %" PRIu64 " forgotten at their free; %" PRIu64 " stacks looked up\n",
+            r->codes_held, r->codes_held_peak, r->codes_seen, r->codes_forgotten, r->stacks_held);
+  }
   out.Add("  %5s %14s %14s %10s %7s\n", "size", "allocated", "freed", "live", "pools");
   for (unsigned c = 0; c < alloc::kNumSizeClasses; ++c) {
     const alloc::SizeClassStats& s = stats.classes[c];
@@ -111,6 +117,12 @@ void AppendStatsJson(const char* path, const StatsContext& context,
           ",\"purges\":%" PRIu64 ",\"bytes_purged\":%" PRIu64 ",\"bytes_unmapped\":%" PRIu64,
           stats.pools_in_use, stats.pools_peak, stats.dirty_free_pools, stats.purges,
           stats.bytes_purged_total, stats.bytes_unmapped_dirty_total);
+  if (const StackTableCounts* r = context.recorder) {
+    out.Add(",\"recorder\":{\"codes_held\":%" PRIu64 ",\"codes_held_peak\":%" PRIu64
+            ",\"codes_seen\":%" PRIu64 ",\"codes_forgotten\":%" PRIu64 ",\"stacks_held\":%" PRIu64
+            "}",
+            r->codes_held, r->codes_held_peak, r->codes_seen, r->codes_forgotten, r->stacks_held);
+  }
   out.Add(",\"classes\":[");
   for (unsigned c = 0; c < alloc::kNumSizeClasses; ++c) {
     const alloc::SizeClassStats& s = stats.classes[c];

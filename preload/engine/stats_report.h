@@ -7,11 +7,14 @@
 
 namespace arenatrace::preload {
 
+struct StackTableCounts;  // stack_table.h
+
 struct StatsContext {
-  const char* python_version;  // Py_GetVersion()
-  const char* allocator;       // "arenatrace" or "pymalloc"
-  bool hooks_installed;        // false: CPython replaced our allocator
-  bool serialized;             // calls took a lock: interpreters ran in parallel
+  const char* python_version;                  // Py_GetVersion()
+  const char* allocator;                       // "arenatrace" or "pymalloc"
+  bool hooks_installed;                        // false: CPython replaced our allocator
+  bool serialized;                             // calls took a lock: interpreters ran in parallel
+  const StackTableCounts* recorder = nullptr;  // what the recorder holds; null: not recording
 };
 
 // A human-readable table, for stderr.
