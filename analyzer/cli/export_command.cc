@@ -2,9 +2,11 @@
 #include <unistd.h>
 
 #include "analyzer/cli/commands.h"
+#include "analyzer/cli/snapshot_loading.h"
 #include "analyzer/cli/stack_analyses.h"
 #include "analyzer/model/text.h"
 #include "analyzer/render/folded.h"
+#include "analyzer/render/heapsnapshot.h"
 #include "analyzer/render/pprof.h"
 #include "analyzer/render/speedscope.h"
 #include "core/trace/trace_reader.h"
@@ -16,14 +18,17 @@ int ExportCommand(const std::vector<std::string>& args) {
       "A stack analysis of the run (--peak, the default; --leaks, --allocated, --temporary; or "
       "--diff OTHER: OTHER's peak minus this one's) as folded stacks (flamegraph.pl, inferno), "
       "pprof's profile.proto (go tool pprof; alloc_objects, alloc_space, inuse_objects, "
-      "inuse_space) or speedscope's JSON.",
+      "inuse_space) or speedscope's JSON; or a snapshot of the object graph as Chrome DevTools' "
+      "heap snapshot (--format heapsnapshot, with allocation stacks), for DevTools' Memory panel.",
       "arenatrace export");
   CommonOptions options;
   AddCommonOptions(app, &options, kAllOptions & ~(kJsonOption | kListOptions));
   std::string format;
-  app.add_option("--format", format, "folded, pprof or speedscope")
+  app.add_option("--format", format, "folded, pprof, speedscope or heapsnapshot")
       ->required()
-      ->check(CLI::IsMember({"folded", "pprof", "speedscope"}));
+      ->check(CLI::IsMember({"folded", "pprof", "speedscope", "heapsnapshot"}));
+  std::string snapshot;
+  AddSnapshotOption(app, &snapshot);
   StackAnalysisKind kind = StackAnalysisKind::kPeak;
   auto* group = app.add_option_group("analysis", "the stack analysis exported (one of)");
   bool peak = false, leaks = false, allocated = false, temporary = false;
@@ -40,6 +45,16 @@ int ExportCommand(const std::vector<std::string>& args) {
   app.add_flag("--count", counts, "folded: blocks instead of bytes");
   app.add_flag("--inverted", inverted, "folded: the innermost frame first");
   if (const int status = Parse(app, args); status >= 0) return status;
+  if (format == "heapsnapshot") {
+    LoadedSnapshot loaded;
+    if (const int status = LoadSnapshot(app, options, snapshot, &loaded); status >= 0) {
+      return status;
+    }
+    if (!WriteOutput(options, analyzer::HeapSnapshotJson(loaded.snapshot(), loaded.state()))) {
+      return kUnreadable;
+    }
+    return FinishWithStatus({&loaded.replay}, loaded.loaded.run);
+  }
   if (leaks) kind = StackAnalysisKind::kLeaks;
   if (allocated) kind = StackAnalysisKind::kAllocated;
   if (temporary) kind = StackAnalysisKind::kTemporary;

@@ -7,6 +7,7 @@
 #include "absl/strings/strip.h"
 #include "analyzer/cli/commands.h"
 #include "analyzer/cli/common.h"
+#include "analyzer/cli/snapshot_loading.h"
 #include "analyzer/graph/graph_report.h"
 #include "analyzer/graph/snapshot_graph.h"
 #include "analyzer/model/text.h"
@@ -34,7 +35,7 @@ int GraphCommand(const std::vector<std::string>& args) {
   app.add_option("--site", query.site, "objects allocated at FILE:LINE or in FILE");
   app.add_option("--address", address, "the object at this address (0x...)");
   app.add_option("--paths", query.paths, "retention paths shown (default 3)");
-  app.add_option("--snapshot", snapshot, "which snapshot, from 1 (default: the last whole one)");
+  AddSnapshotOption(app, &snapshot);
   app.add_flag("--dot", dot, "write the retention paths as a Graphviz digraph");
   if (const int status = Parse(app, args); status >= 0) return status;
   query.top = options.top;
@@ -44,61 +45,34 @@ int GraphCommand(const std::vector<std::string>& args) {
                              analyzer::Printable(address), "'"),
                 kUsage);
   }
-  std::optional<size_t> wanted;
-  if (!snapshot.empty()) {
-    size_t number = 0;
-    if (!absl::SimpleAtoi(snapshot, &number) || number == 0) {
-      return Fail("arenatrace graph", "--snapshot takes a number from 1", kUsage);
-    }
-    wanted = number - 1;
-  }
-  if (dot && options.json)
+  if (dot && options.json) {
     return Fail("arenatrace graph", "--dot and --json exclude each other", kUsage);
-
-  LoadedRun loaded;
-  if (const int status = LoadRun(app, options, &loaded); status >= 0) return status;
-  // The root process's snapshot (another with --pid).
-  const size_t index = loaded.selected.front();
-  analyzer::graph::SnapshotGraphBuilder builder(wanted);
-  ProcessReplay replay{index, nullptr};
-  if (const int status = ReplayProcess(
-          loaded.run.traces[index], options,
-          [&](analyzer::Replay& r, const analyzer::Selection&) { r.Add(&builder); }, &replay);
-      status >= 0) {
+  }
+  LoadedSnapshot loaded;
+  if (const int status = LoadSnapshot(app, options, snapshot, &loaded); status >= 0) {
     return status;
   }
-  const analyzer::ReplayState& state = replay.replay->state();
-  if (!builder.result()) {
-    std::string why =
-        builder.snapshots_seen() == 0
-            ? "the trace has no snapshot of the object graph (recorded with --snapshot=never, a "
-              "free-threaded Python, or the process did not reach finalisation: take one with "
-              "arenatrace.snapshot() or kill -USR1)"
-        : wanted ? absl::StrCat("the trace has ", builder.snapshots_seen(), " snapshots; snapshot ",
-                                *wanted + 1, " is not one of them, or is not whole")
-                 : "the trace's snapshots were all cut short";
-    return Fail("arenatrace graph", absl::StrCat(analyzer::Printable(options.trace), ": ", why),
-                kUsage);
-  }
-  const analyzer::graph::GraphReport report =
-      analyzer::graph::BuildGraphReport(*builder.result(), builder.snapshots_seen(), state, query);
+  const analyzer::ReplayState& state = loaded.state();
+  const size_t index = loaded.index;
+  const analyzer::graph::GraphReport report = analyzer::graph::BuildGraphReport(
+      loaded.snapshot(), loaded.builder->snapshots_seen(), state, query);
   std::string out;
   if (dot) {
     out = analyzer::GraphPathsDot(report);
   } else if (options.json) {
-    nlohmann::json process = ProcessJson(loaded.run.traces[index], &state);
+    nlohmann::json process = ProcessJson(loaded.loaded.run.traces[index], &state);
     process["graph"] = analyzer::GraphReportJson(report);
     out = JsonText({{"command", "graph"},
                     {"trace", options.trace},
                     {"processes", nlohmann::json::array({process})},
-                    {"run_warnings", loaded.run.warnings}});
+                    {"run_warnings", loaded.loaded.run.warnings}});
   } else {
     out = absl::StrCat("arenatrace graph of ", analyzer::Printable(options.trace), "\n\n",
-                       ProcessHeadingText(loaded.run.traces[index], state),
+                       ProcessHeadingText(loaded.loaded.run.traces[index], state),
                        analyzer::GraphReportText(report));
   }
   if (!WriteOutput(options, out)) return kUnreadable;
-  return FinishWithStatus({&replay}, loaded.run);
+  return FinishWithStatus({&loaded.replay}, loaded.loaded.run);
 }
 
 }  // namespace arenatrace::cli

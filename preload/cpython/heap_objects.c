@@ -179,7 +179,11 @@ void arenatrace_for_each_inline_attribute(PyObject* object, ArenatraceNamedVisit
   if (values == NULL) return;
   /* Value i belongs to the shared keys' entry i. */
   PyDictUnicodeEntry* entries = DK_UNICODE_ENTRIES(keys);
-  for (Py_ssize_t i = 0; i < keys->dk_nentries; ++i) {
+  Py_ssize_t count = keys->dk_nentries;
+#if PY_VERSION_HEX >= 0x030D0000
+  if (count > values->capacity) count = values->capacity;
+#endif
+  for (Py_ssize_t i = 0; i < count; ++i) {
     PyObject* value = values->values[i];
     if (value != NULL && entries[i].me_key != NULL) visit(context, entries[i].me_key, value);
   }

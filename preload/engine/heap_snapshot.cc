@@ -395,6 +395,9 @@ bool SnapshotOnRequest() { return g_mode != SnapshotMode::kNever; }
 
 void TakeHeapSnapshot(trace::SnapshotTrigger trigger, const char* label) {
   if (!arenatrace_snapshots_supported() || !SnapshotRecordingPossible()) return;
+  // The roots are the main interpreter's; another interpreter's objects
+  // would be joined with them.
+  if (PyThreadState_Get()->interp != PyInterpreterState_Main()) return;
   PyObject *saved_type, *saved_value, *saved_traceback;
   PyErr_Fetch(&saved_type, &saved_value, &saved_traceback);
   PyObject* gc = PyImport_ImportModule("gc");

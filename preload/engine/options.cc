@@ -23,6 +23,24 @@ int ParseSignal(const char* name) {
   return -1;
 }
 
+namespace {
+
+// A signal option: false when the variable is unset or empty; an unknown
+// value turns off what the signal is for (`what`), with one line.
+bool ReadSignal(const char* variable, const char* what, int* signal_number) {
+  const char* name = getenv(variable);
+  if (name == nullptr || *name == '\0') return false;
+  const int number = ParseSignal(name);
+  if (number < 0) {
+    Log("%s=%s is not a signal (USR1, SIGUSR2, 10, none ...); %s by signal are off", variable, name,
+        what);
+  }
+  *signal_number = number < 0 ? 0 : number;
+  return true;
+}
+
+}  // namespace
+
 EngineOptions ReadEngineOptions() {
   EngineOptions options;
   if (const char* allocator = getenv("ARENATRACE_ALLOCATOR"); allocator != nullptr) {
@@ -66,17 +84,7 @@ EngineOptions ReadEngineOptions() {
       options.sample_bytes = value;
     }
   }
-  if (const char* name = getenv("ARENATRACE_MARK_SIGNAL"); name != nullptr && *name != '\0') {
-    const int number = ParseSignal(name);
-    if (number < 0) {
-      Log("ARENATRACE_MARK_SIGNAL=%s is not a signal (USR1, SIGUSR2, 10, none ...); marks by "
-          "signal are off",
-          name);
-      options.mark_signal = 0;
-    } else {
-      options.mark_signal = number;
-    }
-  }
+  ReadSignal("ARENATRACE_MARK_SIGNAL", "marks", &options.mark_signal);
   if (const char* when = getenv("ARENATRACE_SNAPSHOT"); when != nullptr && *when != '\0') {
     if (strcmp(when, "final") == 0) {
       options.snapshot = SnapshotChoice::kFinal;
@@ -88,22 +96,12 @@ EngineOptions ReadEngineOptions() {
       Log("ARENATRACE_SNAPSHOT=%s is not one of final, signal, never; using final", when);
     }
   }
-  const char* snapshot_signal = getenv("ARENATRACE_SNAPSHOT_SIGNAL");
-  if (const char* name = snapshot_signal; name != nullptr && *name != '\0') {
-    const int number = ParseSignal(name);
-    if (number < 0) {
-      Log("ARENATRACE_SNAPSHOT_SIGNAL=%s is not a signal (USR1, SIGUSR2, 10, none ...); "
-          "snapshots by signal are off",
-          name);
-      options.snapshot_signal = 0;
-    } else {
-      options.snapshot_signal = number;
-    }
-  }
+  const bool snapshot_signal_set =
+      ReadSignal("ARENATRACE_SNAPSHOT_SIGNAL", "snapshots", &options.snapshot_signal);
   // The mark signal moved onto the default snapshot signal: marks win, and
   // only a snapshot signal chosen too is worth a word.
   if (options.snapshot_signal != 0 && options.snapshot_signal == options.mark_signal) {
-    if (snapshot_signal != nullptr && *snapshot_signal != '\0') {
+    if (snapshot_signal_set) {
       Log("the snapshot signal and the mark signal are both %s; snapshots by signal are off",
           sigabbrev_np(options.snapshot_signal));
     }

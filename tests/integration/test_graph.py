@@ -232,6 +232,107 @@ class GraphTest(TestCase):
         self.assertIn('[label="cache"]', result.stdout)
 
 
+def dominator_retained_sizes(nodes, edges, fields=7):
+    """Retained sizes of a heap snapshot's nodes from its node 0, by the
+    iterative algorithm of Cooper, Harvey and Kennedy: independent of the
+    analyzer's SEMI-NCA."""
+    count = len(nodes) // fields
+    successors = [[] for _ in range(count)]
+    edge = 0
+    for n in range(count):
+        for _ in range(nodes[n * fields + 4]):
+            successors[n].append(edges[edge * 3 + 2] // fields)
+            edge += 1
+    order, seen, stack = [], {0}, [(0, iter(successors[0]))]
+    while stack:  # postorder without recursion
+        node, children = stack[-1]
+        for child in children:
+            if child not in seen:
+                seen.add(child)
+                stack.append((child, iter(successors[child])))
+                break
+        else:
+            order.append(node)
+            stack.pop()
+    position = {node: i for i, node in enumerate(order)}
+    predecessors = [[] for _ in range(count)]
+    for n in seen:
+        for child in successors[n]:
+            predecessors[child].append(n)
+    idom = {0: 0}
+    changed = True
+    while changed:
+        changed = False
+        for node in reversed(order):
+            if node == 0:
+                continue
+            candidates = [p for p in predecessors[node] if p in idom]
+            new = candidates[0]
+            for other in candidates[1:]:
+                a, b = new, other
+                while a != b:
+                    while position[a] < position[b]:
+                        a = idom[a]
+                    while position[b] < position[a]:
+                        b = idom[b]
+                new = a
+            if idom.get(node) != new:
+                idom[node] = new
+                changed = True
+    retained = {n: nodes[n * fields + 3] for n in seen}
+    for node in order:  # children before their dominators
+        if node != 0:
+            retained[idom[node]] += retained[node]
+    return retained
+
+
+@unittest.skipIf(FREE_THREADED, "no snapshots on the free-threaded build (other threads run)")
+class HeapSnapshotExportTest(TestCase):
+
+    def test_the_export_reads_back_with_our_retained_sizes_and_stacks(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            _, trace, _ = record(CACHE, tmp)
+            exported = os.path.join(tmp, "out.heapsnapshot")
+            result = subprocess.run([ARENATRACE, "export", "--format", "heapsnapshot", "-o",
+                                     exported, trace], capture_output=True, text=True)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            with open(exported) as f:
+                snapshot = json.load(f)
+            _, report, _ = graph(trace, "--top", "5")
+        meta = snapshot["snapshot"]["meta"]
+        fields = len(meta["node_fields"])
+        nodes, edges, strings = snapshot["nodes"], snapshot["edges"], snapshot["strings"]
+        self.assertEqual(fields, 7)
+        self.assertEqual(len(nodes), snapshot["snapshot"]["node_count"] * fields)
+        self.assertEqual(snapshot["snapshot"]["node_count"], report["objects"] + 1)
+        self.assertEqual(len(edges), snapshot["snapshot"]["edge_count"] * 3)
+        self.assertEqual(sum(nodes[n + 4] for n in range(0, len(nodes), fields)),
+                         snapshot["snapshot"]["edge_count"])
+        for i in range(0, len(edges), 3):
+            self.assertEqual(edges[i + 2] % fields, 0)
+            self.assertLess(edges[i + 2], len(nodes))
+        names = [strings[nodes[n + 1]] for n in range(0, len(nodes), fields)]
+        self.assertEqual(names.count("__main__.Entry"), 300)
+        # Retained sizes, computed here from the exported graph alone.
+        retained = dominator_retained_sizes(nodes, edges)
+        ours = sorted((row["retained_bytes"] for row in report["top_objects"]), reverse=True)
+        theirs = sorted((size for node, size in retained.items() if node != 0), reverse=True)
+        self.assertEqual(theirs[:len(ours)], ours)
+        # Each Entry's allocation stack: its trace node's function is fill().
+        functions = snapshot["trace_function_infos"]
+        function_of_trace_node = {}
+        stack = [snapshot["trace_tree"]]  # flat lists of five values per node
+        while stack:
+            flat = stack.pop()
+            for i in range(0, len(flat), 5):
+                function_of_trace_node[flat[i]] = strings[functions[flat[i + 1] * 6 + 1]]
+                stack.append(flat[i + 4])
+        entry_functions = {function_of_trace_node[nodes[n + 5]]
+                           for n in range(0, len(nodes), fields)
+                           if strings[nodes[n + 1]] == "__main__.Entry"}
+        self.assertEqual(entry_functions, {"fill"})
+
+
 @unittest.skipUnless(FREE_THREADED, "the free-threaded build only")
 class FreeThreadedGraphTest(TestCase):
 
