@@ -88,9 +88,10 @@ std::unique_ptr<TraceReader> TraceReader::Open(const std::string& path, std::str
   uint32_t version;
   std::memcpy(&version, file_header + 8, sizeof version);
   if (version < kOldestReadableVersion || version > kFormatVersion) {
-    *error = absl::StrCat(path, ": arenatrace trace format version ", version,
-                          ", but this arenatrace reads versions ", kOldestReadableVersion, " to ",
-                          kFormatVersion, version > kFormatVersion ? " (use a newer arenatrace)" : "");
+    *error =
+        absl::StrCat(path, ": arenatrace trace format version ", version,
+                     ", but this arenatrace reads versions ", kOldestReadableVersion, " to ",
+                     kFormatVersion, version > kFormatVersion ? " (use a newer arenatrace)" : "");
     return nullptr;
   }
   reader->offset_ = kFileHeaderSize;
