@@ -113,9 +113,12 @@ std::string GraphReportText(const graph::GraphReport& report) {
     for (size_t i = 0; i < report.paths.size(); ++i) {
       const graph::RetentionPathSummary& path = report.paths[i];
       absl::StrAppendFormat(&out, "\nRetention path %d: from %s\n", i + 1, Printable(path.root));
-      for (const graph::PathStep& step : path.steps) {
-        if (step.edge.empty()) {
+      for (size_t hop = 0; hop < path.steps.size(); ++hop) {
+        const graph::PathStep& step = path.steps[hop];
+        if (hop == 0) {
           absl::StrAppend(&out, "  ", NodeText(step.node), "\n");
+        } else if (step.edge.empty()) {  // a reference the type does not name
+          absl::StrAppend(&out, "    -> ", NodeText(step.node), "\n");
         } else {
           absl::StrAppend(&out, "    -> ", Printable(step.edge), ": ", NodeText(step.node), "\n");
         }
