@@ -16,6 +16,7 @@
 #include "core/trace/record_codec.h"
 #include "preload/cpython/heap_objects.h"
 #include "preload/cpython/python_frames.h"
+#include "preload/engine/chained_signal.h"
 #include "preload/engine/python_setup.h"
 #include "preload/engine/recorder.h"
 #include "preload/log.h"
@@ -26,7 +27,7 @@ namespace {
 SnapshotMode g_mode = SnapshotMode::kFinal;
 int g_signal_number = 0;
 std::atomic<bool> g_signal_wanted{false};
-struct sigaction g_signal_before = {};
+ChainedSignal g_snapshot_signal;
 
 // A snapshot is written in chunks of its own, flushed at this size.
 constexpr size_t kChunkBytes = 4 << 20;
@@ -374,12 +375,7 @@ void OnSnapshotSignal(int signal_number, siginfo_t* info, void* context) {
   const int saved_errno = errno;
   g_signal_wanted.store(true, std::memory_order_relaxed);
   g_python_work_pending.store(true, std::memory_order_relaxed);
-  const struct sigaction& before = g_signal_before;
-  if (before.sa_flags & SA_SIGINFO) {
-    if (before.sa_sigaction != nullptr) before.sa_sigaction(signal_number, info, context);
-  } else if (before.sa_handler != SIG_DFL && before.sa_handler != SIG_IGN) {
-    before.sa_handler(signal_number);
-  }
+  g_snapshot_signal.CallPrevious(signal_number, info, context);
   errno = saved_errno;
 }
 
@@ -418,13 +414,7 @@ void TakeHeapSnapshot(trace::SnapshotTrigger trigger, const char* label) {
 
 void InstallSnapshotSignal() {
   if (g_signal_number <= 0 || !arenatrace_snapshots_supported()) return;
-  struct sigaction action = {};
-  action.sa_sigaction = &OnSnapshotSignal;
-  action.sa_flags = SA_SIGINFO | SA_RESTART;  // the program's blocking calls go on undisturbed
-  sigemptyset(&action.sa_mask);
-  if (sigaction(g_signal_number, &action, &g_signal_before) != 0) {
-    Log("cannot handle signal %d for snapshots: %s", g_signal_number, strerror(errno));
-  }
+  g_snapshot_signal.Install(g_signal_number, &OnSnapshotSignal, "snapshots");
 }
 
 bool SnapshotWantedBySignal() { return g_signal_wanted.exchange(false); }

@@ -28,6 +28,7 @@
 #include "core/trace/record_codec.h"
 #include "preload/cpython/parallel_interpreters.h"
 #include "preload/cpython/python_frames.h"
+#include "preload/engine/chained_signal.h"
 #include "preload/engine/kept_descriptor.h"
 #include "preload/engine/recorder_lock.h"
 #include "preload/engine/stack_table.h"
@@ -512,18 +513,14 @@ bool OnlyThreadLeft() {
 // The mark signal's handler only counts (it may interrupt anything, even our
 // own lock holder); the writer thread records the marks. A handler that was
 // there before ours (installed from C before Python started) still runs.
-struct sigaction g_mark_signal_before = {};
+ChainedSignal g_mark_signal;
 
 void OnMarkSignal(int signal_number, siginfo_t* info, void* context) {
+  const int saved_errno = errno;  // the interrupted code may be about to read it
   g_signal_marks.fetch_add(1, std::memory_order_relaxed);
   WakeWriter();
-  const struct sigaction& before = g_mark_signal_before;
-  if (before.sa_flags & SA_SIGINFO) {
-    if (before.sa_sigaction != nullptr) before.sa_sigaction(signal_number, info, context);
-  } else if (before.sa_handler != SIG_DFL && before.sa_handler != SIG_IGN &&
-             before.sa_handler != nullptr) {
-    before.sa_handler(signal_number);
-  }
+  g_mark_signal.CallPrevious(signal_number, info, context);
+  errno = saved_errno;
 }
 
 void RecordSignalMarks() {
@@ -547,13 +544,7 @@ void RecordSignalMarks() {
 }
 
 void InstallMarkSignal(int signal_number) {
-  struct sigaction action = {};
-  action.sa_sigaction = &OnMarkSignal;
-  action.sa_flags = SA_SIGINFO | SA_RESTART;  // the program's blocking calls go on undisturbed
-  sigemptyset(&action.sa_mask);
-  if (sigaction(signal_number, &action, &g_mark_signal_before) != 0) {
-    Log("cannot handle signal %d for marks: %s", signal_number, strerror(errno));
-  }
+  g_mark_signal.Install(signal_number, &OnMarkSignal, "marks");
 }
 
 // A fatal signal from outside (SIGTERM, SIGHUP): the handler asks the writer
