@@ -17,8 +17,6 @@
 namespace arenatrace::analyzer::graph {
 namespace {
 
-constexpr uint32_t kNoSite = kNoKey;
-
 class Describer {
  public:
   Describer(const SnapshotGraph& snapshot, const ReplayState& state, const DominatorTree& tree,
@@ -149,7 +147,7 @@ GraphReport BuildGraphReport(const SnapshotGraph& snapshot, size_t snapshots_in_
                               row.topmost_nodes, row.self_size});
   }
   // Allocation sites as keys: the frame id of each node's block's stack.
-  std::vector<uint32_t> site_keys(graph.node_count(), kNoSite);
+  std::vector<uint32_t> site_keys(graph.node_count(), kNoKey);  // unrecorded: left out
   for (NodeIndex n = 0; n < graph.node_count(); ++n) {
     const NodeOrigin& origin = snapshot.origins[n];
     if (origin.seq != 0) site_keys[n] = state.symbols.Site(origin.stack).value();

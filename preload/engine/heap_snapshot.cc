@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "core/trace/byte_buffer.h"
 #include "core/trace/record_codec.h"
 #include "preload/cpython/heap_objects.h"
@@ -130,10 +131,9 @@ class Capture {
 
   // `held_by_us`: a reference the snapshot's own lists hold, not counted.
   void Add(PyObject* object, uint8_t generation, bool held_by_us) {
-    auto [it, inserted] = index_.try_emplace(object, static_cast<uint32_t>(nodes_.size()));
-    if (inserted) nodes_.push_back({object, generation, held_by_us});
+    if (found_.insert(object).second) nodes_.push_back({object, generation, held_by_us});
   }
-  void Exclude(PyObject* object) { excluded_.try_emplace(object, 0); }
+  void Exclude(PyObject* object) { excluded_.insert(object); }
 
   void AddRoot(trace::SnapshotRootKind kind, std::string_view name, PyObject* object) {
     Add(object, kNoGeneration, false);
@@ -156,7 +156,8 @@ class Capture {
     bool held_by_us;
   };
 
-  void WriteObject(const Node& node) {
+  // By value: writing the object finds more, which may move nodes_.
+  void WriteObject(Node node) {
     PyObject* object = node.object;
     PyTypeObject* type = Py_TYPE(object);
     referents_.clear();
@@ -292,8 +293,8 @@ class Capture {
   SnapshotWriter* writer_;
   PyObject* module_key_;
   std::vector<Node> nodes_;
-  absl::flat_hash_map<PyObject*, uint32_t> index_;
-  absl::flat_hash_map<PyObject*, int> excluded_;
+  absl::flat_hash_set<PyObject*> found_;
+  absl::flat_hash_set<PyObject*> excluded_;
   absl::flat_hash_map<PyTypeObject*, uint64_t> type_names_;
   absl::flat_hash_map<PyObject*, PyObject*> named_values_;
   std::vector<trace::SnapshotRoot> roots_;
