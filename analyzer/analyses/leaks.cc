@@ -182,6 +182,7 @@ void LeaksAnalysis::Judge() {
     LeakVerdict v;
     const CodeInfo& code = symbols.code_of(site);
     v.site = {code.function, code.file, symbols.frame(site).line};
+    v.site_id = site;
     v.top_node = builder.NodeOf(t.top_stack);
     v.live = t.live;
     v.freed_at_exit = t.freed_at_exit;

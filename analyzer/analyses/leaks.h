@@ -38,6 +38,7 @@ struct LeakVerdict {
   double confidence = 0;  // 0..1, for kLeak and kGrowing
   double growth = 0;      // -1..1: (intervals growing - intervals shrinking) / intervals
   ProfileFrame site;
+  FrameId site_id;
   uint32_t top_node = 0;      // the profile's stack holding most of it
   uint64_t pid = 0;           // set when verdicts of several processes are merged
   Amount live;                // alive when the program's own code ended

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "analyzer/cli/commands.h"
+#include "analyzer/cli/diff_snapshots.h"
 #include "analyzer/cli/stack_analyses.h"
 #include "analyzer/model/text.h"
 #include "analyzer/render/format.h"
@@ -28,7 +29,7 @@ int LoadSide(const CLI::App& app, const CommonOptions& options, Side* side) {
   CommonOptions again = options;
   for (int m = 0; m < 3; ++m) {
     if (const int status =
-            MergedProfile(app, again, kMeasures[m], 0, &side->profiles[m], &side->incomplete);
+            MergedProfile(app, again, kMeasures[m], {}, &side->profiles[m], &side->incomplete);
         status >= 0) {
       return status;
     }
@@ -49,7 +50,8 @@ int DiffCommand(const std::vector<std::string>& args) {
   CLI::App app(
       "Per-site differences in bytes and blocks allocated, live at the peak and left alive at "
       "the program's end (leaked): between two traces (B minus A), or two windows of one trace "
-      "(--a-from/--a-to against --b-from/--b-to, e.g. mark:warm-up).",
+      "(--a-from/--a-to against --b-from/--b-to, e.g. mark:warm-up). With --snapshots: two "
+      "snapshots of the object graph by type and allocation site, what is new and who holds it.",
       "arenatrace diff");
   CommonOptions options;
   AddCommonOptions(app, &options, kAllOptions);
@@ -63,7 +65,22 @@ int DiffCommand(const std::vector<std::string>& args) {
   std::string measure = "peak";
   app.add_option("--by", measure, "the difference the sites are ranked by: allocated, peak, leaks")
       ->check(CLI::IsMember({"allocated", "peak", "leaks"}));
+  bool snapshots = false;
+  std::string a_snapshot, b_snapshot;
+  app.add_flag("--snapshots", snapshots,
+               "compare snapshots of the object graph: one trace's first and last (or "
+               "--a-snapshot, --b-snapshot), or the last of each of two traces");
+  app.add_option("--a-snapshot", a_snapshot, "with --snapshots: A's snapshot, from 1");
+  app.add_option("--b-snapshot", b_snapshot, "with --snapshots: B's snapshot, from 1");
   if (const int status = Parse(app, args); status >= 0) return status;
+  if (snapshots) {
+    CommonOptions b_options = options;
+    if (!other.empty()) {
+      b_options.trace = other;
+      b_options.pids.clear();
+    }
+    return DiffSnapshots(app, options, b_options, a_snapshot, b_snapshot);
+  }
   if (other.empty() && a_from.empty() && a_to.empty() && b_from.empty() && b_to.empty()) {
     return Fail(app.get_name(),
                 "one trace against itself: give a second trace, or windows (--a-to, --b-from ...)",

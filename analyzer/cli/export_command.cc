@@ -15,7 +15,8 @@ namespace arenatrace::cli {
 
 int ExportCommand(const std::vector<std::string>& args) {
   CLI::App app(
-      "A stack analysis of the run (--peak, the default; --leaks, --allocated, --temporary; or "
+      "A stack analysis of the run (--peak, the default; --leaks, --allocated, --temporary, "
+      "--retained (a snapshot's dominator tree: who keeps the memory alive); or "
       "--diff OTHER: OTHER's peak minus this one's) as folded stacks (flamegraph.pl, inferno), "
       "pprof's profile.proto (go tool pprof; alloc_objects, alloc_space, inuse_objects, "
       "inuse_space) or speedscope's JSON; or a snapshot of the object graph as Chrome DevTools' "
@@ -31,16 +32,18 @@ int ExportCommand(const std::vector<std::string>& args) {
   AddSnapshotOption(app, &snapshot);
   StackAnalysisKind kind = StackAnalysisKind::kPeak;
   auto* group = app.add_option_group("analysis", "the stack analysis exported (one of)");
-  bool peak = false, leaks = false, allocated = false, temporary = false;
+  bool peak = false, leaks = false, allocated = false, temporary = false, retained = false;
   group->add_flag("--peak", peak, "live at the heap's peak (default)");
   group->add_flag("--leaks", leaks, "alive when the program's own code ended");
   group->add_flag("--allocated", allocated, "everything allocated");
   group->add_flag("--temporary", temporary, "temporary allocations");
+  group->add_flag("--retained", retained,
+                  "what each object of a snapshot retains, along its dominator tree");
   std::string diff_with;
   group->add_option("--diff", diff_with, "the other trace: its analysis minus this one's");
   group->require_option(0, 1);
-  uint32_t within = 0;
-  app.add_option("--within", within, "for --temporary: allocations allowed in between");
+  StackAnalysisOptions analysis;
+  app.add_option("--within", analysis.within, "for --temporary: allocations allowed in between");
   bool counts = false, inverted = false;
   app.add_flag("--count", counts, "folded: blocks instead of bytes");
   app.add_flag("--inverted", inverted, "folded: the innermost frame first");
@@ -58,6 +61,8 @@ int ExportCommand(const std::vector<std::string>& args) {
   if (leaks) kind = StackAnalysisKind::kLeaks;
   if (allocated) kind = StackAnalysisKind::kAllocated;
   if (temporary) kind = StackAnalysisKind::kTemporary;
+  if (retained) kind = StackAnalysisKind::kRetained;
+  if (!ParseSnapshotOption(app.get_name(), snapshot, &analysis.snapshot)) return kUsage;
   if (format == "pprof" && (options.output.empty() || options.output == "-") &&
       isatty(STDOUT_FILENO)) {
     return Fail(app.get_name(), "pprof files are binary: name one with -o FILE", kUsage);
@@ -65,7 +70,7 @@ int ExportCommand(const std::vector<std::string>& args) {
 
   analyzer::StackProfile profile;
   bool incomplete = false;
-  if (const int status = MergedProfile(app, options, kind, within, &profile, &incomplete);
+  if (const int status = MergedProfile(app, options, kind, analysis, &profile, &incomplete);
       status >= 0) {
     return status;
   }
@@ -75,7 +80,7 @@ int ExportCommand(const std::vector<std::string>& args) {
     other.trace = diff_with;
     other.pids.clear();
     analyzer::StackProfile theirs;
-    if (const int status = MergedProfile(app, other, kind, within, &theirs, &incomplete);
+    if (const int status = MergedProfile(app, other, kind, analysis, &theirs, &incomplete);
         status >= 0) {
       return status;
     }

@@ -55,7 +55,7 @@ int GraphCommand(const std::vector<std::string>& args) {
   const analyzer::ReplayState& state = loaded.state();
   const size_t index = loaded.index;
   const analyzer::graph::GraphReport report = analyzer::graph::BuildGraphReport(
-      loaded.snapshot(), loaded.builder->snapshots_seen(), state, query);
+      loaded.snapshot(), loaded.snapshots_in_trace(), state, query);
   std::string out;
   if (dot) {
     out = analyzer::GraphPathsDot(report);

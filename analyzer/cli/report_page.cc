@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "analyzer/analyses/allocated.h"
@@ -16,6 +17,11 @@
 #include "analyzer/analyses/temporal_peaks.h"
 #include "analyzer/analyses/temporary.h"
 #include "analyzer/analyses/timeline.h"
+#include "analyzer/cli/snapshot_loading.h"
+#include "analyzer/graph/leak_evidence.h"
+#include "analyzer/graph/retained_profile.h"
+#include "analyzer/graph/snapshot_graph.h"
+#include "analyzer/model/text.h"
 #include "analyzer/render/flame_data.h"
 #include "analyzer/render/html_page.h"
 #include "analyzer/render/summary_report.h"
@@ -39,6 +45,10 @@ struct ProcessAnalyses {
   std::unique_ptr<analyzer::MaxLiveAnalysis> max_live;
   std::unique_ptr<analyzer::PeakByThreadAnalysis> peak_by_thread;
   std::unique_ptr<analyzer::PeakResult> peak_result;
+  // The last snapshot of the object graph (or --snapshot's), for the leak
+  // table's evidence and the retained view.
+  std::unique_ptr<analyzer::graph::SnapshotGraphBuilder> snapshot;
+  std::unique_ptr<analyzer::StackProfile> retained;
 
   const analyzer::StackProfile& Profile(StackAnalysisKind kind) {
     switch (kind) {
@@ -50,6 +60,14 @@ struct ProcessAnalyses {
         return allocated->profile();
       case StackAnalysisKind::kTemporary:
         return temporary->profile();
+      case StackAnalysisKind::kRetained:
+        if (!retained) {
+          retained = std::make_unique<analyzer::StackProfile>(
+              snapshot->result()
+                  ? analyzer::graph::RetainedProfile(*snapshot->result(), replay.replay->state())
+                  : analyzer::StackProfile());
+        }
+        return *retained;
     }
     return peak_result->profile;
   }
@@ -60,8 +78,9 @@ bool Needs(const ReportPageSpec& spec, StackAnalysisKind kind) {
   return std::find(spec.views.begin(), spec.views.end(), kind) != spec.views.end();
 }
 
-void AddObservers(const ReportPageSpec& spec, const analyzer::Selection& selection,
-                  analyzer::Replay& replay, ProcessAnalyses* p) {
+void AddObservers(const ReportPageSpec& spec, std::optional<size_t> snapshot,
+                  const analyzer::Selection& selection, analyzer::Replay& replay,
+                  ProcessAnalyses* p) {
   if (Needs(spec, StackAnalysisKind::kPeak)) {
     p->peak = std::make_unique<analyzer::PeakAnalysis>(selection.from_micros, selection.to_micros,
                                                        selection.after_seq, selection.to_seq);
@@ -75,6 +94,10 @@ void AddObservers(const ReportPageSpec& spec, const analyzer::Selection& selecti
   if (Needs(spec, StackAnalysisKind::kLeaks)) {
     p->leaks = std::make_unique<analyzer::LeaksAnalysis>();
     replay.Add(p->leaks.get());
+  }
+  if (Needs(spec, StackAnalysisKind::kLeaks) || Needs(spec, StackAnalysisKind::kRetained)) {
+    p->snapshot = std::make_unique<analyzer::graph::SnapshotGraphBuilder>(snapshot);
+    replay.Add(p->snapshot.get());
   }
   if (Needs(spec, StackAnalysisKind::kAllocated)) {
     p->allocated = std::make_unique<analyzer::AllocatedAnalysis>();
@@ -197,6 +220,8 @@ int WriteReportPage(const CLI::App& app, const CommonOptions& options, const Rep
   if ((options.output.empty() || options.output == "-") && isatty(STDOUT_FILENO)) {
     return Fail(app.get_name(), "the page is HTML: name a file with -o FILE", kUsage);
   }
+  std::optional<size_t> snapshot;
+  if (!ParseSnapshotOption(app.get_name(), spec.snapshot, &snapshot)) return kUsage;
   LoadedRun loaded;
   if (const int status = LoadRun(app, options, &loaded); status >= 0) return status;
   std::vector<ProcessAnalyses> processes;
@@ -206,7 +231,7 @@ int WriteReportPage(const CLI::App& app, const CommonOptions& options, const Rep
     if (const int status = ReplayProcess(
             loaded.run.traces[index], options,
             [&](analyzer::Replay& replay, const analyzer::Selection& selection) {
-              AddObservers(spec, selection, replay, &p);
+              AddObservers(spec, snapshot, selection, replay, &p);
             },
             &p.replay);
         status >= 0) {
@@ -218,7 +243,15 @@ int WriteReportPage(const CLI::App& app, const CommonOptions& options, const Rep
 
   analyzer::FrameTable frames;
   nlohmann::json views = nlohmann::json::array();
+  const bool any_snapshot =
+      std::any_of(processes.begin(), processes.end(),
+                  [](const ProcessAnalyses& p) { return p.snapshot && p.snapshot->result(); });
+  if (spec.views == std::vector{StackAnalysisKind::kRetained} && !any_snapshot) {
+    return Fail(app.get_name(),
+                absl::StrCat(analyzer::Printable(options.trace), ": ", kNoSnapshotReason), kUsage);
+  }
   for (StackAnalysisKind kind : spec.views) {
+    if (kind == StackAnalysisKind::kRetained && !any_snapshot) continue;
     analyzer::StackProfile run;
     if (processes.size() == 1) {
       run = processes[0].Profile(kind);
@@ -267,7 +300,15 @@ int WriteReportPage(const CLI::App& app, const CommonOptions& options, const Rep
           p.peak_result.get(), &p.gc->result(), 10};
       json["summary"] = nlohmann::json::parse(analyzer::SummaryJson(input), nullptr, false);
       json["peak"] = Without(analyzer::PeakJson(*p.peak_result, limits), "profile");
-      json["leaks"] = Without(analyzer::LeaksJson(p.leaks->result(), limits), "profile");
+      std::optional<analyzer::graph::LeakEvidence> evidence;
+      if (p.snapshot->result()) {
+        evidence = analyzer::graph::BuildLeakEvidence(
+            *p.snapshot->result(), p.snapshot->snapshots_seen(), state,
+            analyzer::EvidenceSites(p.leaks->result(), limits), limits.top);
+      }
+      json["leaks"] =
+          Without(analyzer::LeaksJson(p.leaks->result(), limits, evidence ? &*evidence : nullptr),
+                  "profile");
       json["gc"] = Without(analyzer::GcJson(p.gc->result(), limits), "freed");
       json["fragmentation"] = analyzer::FragmentationJson(p.fragmentation->result(), limits);
     }

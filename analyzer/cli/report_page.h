@@ -6,6 +6,7 @@
 #define ARENATRACE_ANALYZER_CLI_REPORT_PAGE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,13 +23,15 @@ struct ReportPageSpec {
   bool count = false;                    // flame graphs weighted by blocks at first
   bool threads = false;                  // a view of the peak split by thread
   uint32_t within = 0;                   // for the temporary view
+  std::string snapshot;                  // --snapshot: for the retained view and the leak evidence
   uint32_t buckets = 150;                // of the temporal view
   size_t top = 100;                      // rows of the tables
 };
 
 // Replays every selected process (twice with the timeline: the temporal
 // view needs the run's length and the nodes worth showing first), writes
-// the page to --output, and returns the exit status.
+// the page to --output, and returns the exit status. The retained view is
+// left out of a page whose trace has no snapshot, unless it is the only one.
 int WriteReportPage(const CLI::App& app, const CommonOptions& options, const ReportPageSpec& spec);
 
 // The options every HTML command shares: the selection and -o.

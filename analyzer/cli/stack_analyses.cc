@@ -1,6 +1,7 @@
 #include "analyzer/cli/stack_analyses.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -8,6 +9,10 @@
 #include "analyzer/analyses/leaks.h"
 #include "analyzer/analyses/peak.h"
 #include "analyzer/analyses/temporary.h"
+#include "analyzer/cli/snapshot_loading.h"
+#include "analyzer/graph/leak_evidence.h"
+#include "analyzer/graph/retained_profile.h"
+#include "analyzer/graph/snapshot_graph.h"
 #include "analyzer/model/text.h"
 #include "analyzer/render/format.h"
 #include "analyzer/render/text_report.h"
@@ -21,7 +26,7 @@ class Peak : public StackAnalysis {
  public:
   explicit Peak(const analyzer::Selection& s)
       : peak_(s.from_micros, s.to_micros, s.after_seq, s.to_seq) {}
-  analyzer::ReplayObserver* observer() override { return &peak_; }
+  void Observe(analyzer::Replay& replay) override { replay.Add(&peak_); }
   const analyzer::StackProfile& profile() override { return Result().profile; }
   nlohmann::json Json(const ListLimits& limits) override { return PeakJson(Result(), limits); }
   std::string Text(const ListLimits& limits) override { return PeakText(Result(), limits); }
@@ -35,14 +40,22 @@ class Peak : public StackAnalysis {
   std::unique_ptr<analyzer::PeakResult> result_;
 };
 
+// With the last whole snapshot of the object graph, when the trace has one:
+// the evidence of why the sites' objects are alive.
 class Leaks : public StackAnalysis {
  public:
-  analyzer::ReplayObserver* observer() override { return &leaks_; }
+  void Observe(analyzer::Replay& replay) override {
+    state_ = &replay.state();
+    replay.Add(&leaks_);
+    replay.Add(&snapshot_);
+  }
   const analyzer::StackProfile& profile() override { return leaks_.result().profile; }
   nlohmann::json Json(const ListLimits& limits) override {
-    return LeaksJson(leaks_.result(), limits);
+    return LeaksJson(leaks_.result(), limits, Evidence(limits));
   }
-  std::string Text(const ListLimits& limits) override { return LeaksText(leaks_.result(), limits); }
+  std::string Text(const ListLimits& limits) override {
+    return LeaksText(leaks_.result(), limits, Evidence(limits));
+  }
   std::vector<analyzer::LeakVerdict> Leaked() override {
     std::vector<analyzer::LeakVerdict> leaked;
     for (const analyzer::LeakVerdict& v : leaks_.result().verdicts) {
@@ -52,12 +65,50 @@ class Leaks : public StackAnalysis {
   }
 
  private:
+  const analyzer::graph::LeakEvidence* Evidence(const ListLimits& limits) {
+    if (!evidence_ && snapshot_.result()) {
+      evidence_ = analyzer::graph::BuildLeakEvidence(
+          *snapshot_.result(), snapshot_.snapshots_seen(), *state_,
+          analyzer::EvidenceSites(leaks_.result(), limits), limits.top);
+    }
+    return evidence_ ? &*evidence_ : nullptr;
+  }
+
   analyzer::LeaksAnalysis leaks_;
+  analyzer::graph::SnapshotGraphBuilder snapshot_;
+  const analyzer::ReplayState* state_ = nullptr;
+  std::optional<analyzer::graph::LeakEvidence> evidence_;
+};
+
+class Retained : public StackAnalysis {
+ public:
+  explicit Retained(std::optional<size_t> snapshot) : snapshot_(snapshot) {}
+  void Observe(analyzer::Replay& replay) override {
+    state_ = &replay.state();
+    replay.Add(&snapshot_);
+  }
+  bool available() override { return snapshot_.result().has_value(); }
+  const analyzer::StackProfile& profile() override {
+    if (!profile_) {
+      profile_ = snapshot_.result() ? analyzer::graph::RetainedProfile(*snapshot_.result(), *state_)
+                                    : analyzer::StackProfile();
+    }
+    return *profile_;
+  }
+  nlohmann::json Json(const ListLimits& limits) override {
+    return {{"profile", ProfileJson(profile(), limits)}};
+  }
+  std::string Text(const ListLimits& limits) override { return ProfileText(profile(), limits); }
+
+ private:
+  analyzer::graph::SnapshotGraphBuilder snapshot_;
+  const analyzer::ReplayState* state_ = nullptr;
+  std::optional<analyzer::StackProfile> profile_;
 };
 
 class Allocated : public StackAnalysis {
  public:
-  analyzer::ReplayObserver* observer() override { return &allocated_; }
+  void Observe(analyzer::Replay& replay) override { replay.Add(&allocated_); }
   const analyzer::StackProfile& profile() override { return allocated_.profile(); }
   nlohmann::json Json(const ListLimits& limits) override {
     return {{"profile", ProfileJson(allocated_.profile(), limits)}};
@@ -73,7 +124,7 @@ class Allocated : public StackAnalysis {
 class Temporary : public StackAnalysis {
  public:
   explicit Temporary(uint32_t within) : temporary_(within) {}
-  analyzer::ReplayObserver* observer() override { return &temporary_; }
+  void Observe(analyzer::Replay& replay) override { replay.Add(&temporary_); }
   const analyzer::StackProfile& profile() override { return temporary_.profile(); }
   nlohmann::json Json(const ListLimits& limits) override {
     const analyzer::ProfileValues total = temporary_.profile().Total();
@@ -107,13 +158,15 @@ const char* StackAnalysisName(StackAnalysisKind kind) {
       return "allocated";
     case StackAnalysisKind::kTemporary:
       return "temporary";
+    case StackAnalysisKind::kRetained:
+      return "retained";
   }
   return "?";
 }
 
 std::unique_ptr<StackAnalysis> MakeStackAnalysis(StackAnalysisKind kind,
                                                  const analyzer::Selection& selection,
-                                                 uint32_t within) {
+                                                 const StackAnalysisOptions& options) {
   switch (kind) {
     case StackAnalysisKind::kPeak:
       return std::make_unique<Peak>(selection);
@@ -122,13 +175,15 @@ std::unique_ptr<StackAnalysis> MakeStackAnalysis(StackAnalysisKind kind,
     case StackAnalysisKind::kAllocated:
       return std::make_unique<Allocated>();
     case StackAnalysisKind::kTemporary:
-      return std::make_unique<Temporary>(within);
+      return std::make_unique<Temporary>(options.within);
+    case StackAnalysisKind::kRetained:
+      return std::make_unique<Retained>(options.snapshot);
   }
   return nullptr;
 }
 
 int ReplayWithStackAnalysis(const LoadedRun& loaded, const CommonOptions& options,
-                            StackAnalysisKind kind, uint32_t within,
+                            StackAnalysisKind kind, const StackAnalysisOptions& analysis,
                             std::vector<ProcessStackAnalysis>* out) {
   for (size_t index : loaded.selected) {
     ProcessStackAnalysis p;
@@ -136,8 +191,8 @@ int ReplayWithStackAnalysis(const LoadedRun& loaded, const CommonOptions& option
     const int status = ReplayProcess(
         loaded.run.traces[index], options,
         [&](analyzer::Replay& replay, const analyzer::Selection& selection) {
-          p.analysis = MakeStackAnalysis(kind, selection, within);
-          replay.Add(p.analysis->observer());
+          p.analysis = MakeStackAnalysis(kind, selection, analysis);
+          p.analysis->Observe(replay);
         },
         &p.replay);
     if (status >= 0) return status;
@@ -167,13 +222,20 @@ std::vector<const ProcessReplay*> Replays(const std::vector<ProcessStackAnalysis
 }
 
 int MergedProfile(const CLI::App& app, const CommonOptions& options, StackAnalysisKind kind,
-                  uint32_t within, analyzer::StackProfile* out, bool* incomplete) {
+                  const StackAnalysisOptions& analysis, analyzer::StackProfile* out,
+                  bool* incomplete) {
   LoadedRun loaded;
   if (const int status = LoadRun(app, options, &loaded); status >= 0) return status;
   std::vector<ProcessStackAnalysis> processes;
-  if (const int status = ReplayWithStackAnalysis(loaded, options, kind, within, &processes);
+  if (const int status = ReplayWithStackAnalysis(loaded, options, kind, analysis, &processes);
       status >= 0) {
     return status;
+  }
+  if (kind == StackAnalysisKind::kRetained &&
+      std::none_of(processes.begin(), processes.end(),
+                   [](const ProcessStackAnalysis& p) { return p.analysis->available(); })) {
+    return Fail(app.get_name(),
+                absl::StrCat(analyzer::Printable(options.trace), ": ", kNoSnapshotReason), kUsage);
   }
   for (const ProcessStackAnalysis& p : processes) {
     out->measure = p.analysis->profile().measure;
@@ -191,7 +253,7 @@ int StackCommandAfterParse(const StackCommandSpec& spec, const CommonOptions& op
   if (const int status = LoadRun(app, options, &loaded); status >= 0) return status;
   std::vector<ProcessStackAnalysis> processes;
   if (const int status =
-          ReplayWithStackAnalysis(loaded, options, spec.kind, spec.within, &processes);
+          ReplayWithStackAnalysis(loaded, options, spec.kind, {spec.within}, &processes);
       status >= 0) {
     return status;
   }

@@ -7,8 +7,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "analyzer/graph/dominators.h"
+#include "analyzer/graph/node_description.h"
 #include "analyzer/graph/retained_sizes.h"
 #include "analyzer/graph/retainers.h"
 #include "analyzer/graph/retention_paths.h"
@@ -16,80 +16,6 @@
 
 namespace arenatrace::analyzer::graph {
 namespace {
-
-class Describer {
- public:
-  Describer(const SnapshotGraph& snapshot, const ReplayState& state, const DominatorTree& tree,
-            const std::vector<uint64_t>& retained)
-      : snapshot_(snapshot), state_(state), tree_(tree), retained_(retained) {}
-
-  std::string Site(NodeIndex n) const {
-    const NodeOrigin& origin = snapshot_.origins[n];
-    if (origin.seq == 0) return "";
-    return state_.symbols.SiteName(state_.symbols.Site(origin.stack));
-  }
-
-  NodeSummary Node(NodeIndex n) const {
-    const HeapGraph& graph = snapshot_.graph;
-    return {graph.address(n),
-            std::string(graph.string(graph.type_name(n))),
-            graph.self_size(n),
-            tree_.reachable(n) ? retained_[n] : graph.self_size(n),
-            Site(n),
-            tree_.reachable(n)};
-  }
-
-  std::string ThreadName(uint64_t native_id) const {
-    for (const ThreadInfo& thread : state_.threads) {
-      if (thread.native_id == native_id && native_id != 0) return thread.name;
-    }
-    return native_id != 0 ? absl::StrCat("thread ", native_id) : "a thread";
-  }
-
-  void NameRoot(const Root& root, RetentionPathSummary* path) const {
-    const std::string name(snapshot_.graph.string(root.name));
-    switch (root.kind) {
-      case RootKind::kModule:
-        path->root_kind = "module";
-        path->root = absl::StrCat("sys.modules['", name, "']");
-        return;
-      case RootKind::kThreadFrame: {
-        path->root_kind = "frame";
-        std::vector<std::string> parts = absl::StrSplit(name, '\t');
-        uint64_t native_id = 0;
-        if (parts.size() == 3 && absl::SimpleAtoi(parts[0], &native_id)) {
-          path->root =
-              absl::StrCat(ThreadName(native_id), ": local '", parts[2], "' of ", parts[1], "()");
-        } else {
-          path->root = name;
-        }
-        return;
-      }
-      case RootKind::kBuiltins:
-        path->root_kind = "builtins";
-        path->root = "builtins";
-        return;
-      case RootKind::kExternal: {
-        path->root_kind = "external";
-        const int64_t held = snapshot_.graph.ExternalReferences(root.node);
-        path->root = absl::StrCat("held from outside the graph (", held,
-                                  held == 1 ? " reference" : " references",
-                                  " from C code, the interpreter or a leak)");
-        return;
-      }
-      default:
-        path->root_kind = "other";
-        path->root = name;
-        return;
-    }
-  }
-
- private:
-  const SnapshotGraph& snapshot_;
-  const ReplayState& state_;
-  const DominatorTree& tree_;
-  const std::vector<uint64_t>& retained_;
-};
 
 // "Entry" matches "app.Entry" and "Entry"; "app.Entry" only itself.
 bool TypeMatches(absl::string_view type, absl::string_view wanted) {
@@ -121,7 +47,7 @@ GraphReport BuildGraphReport(const SnapshotGraph& snapshot, size_t snapshots_in_
   const HeapGraph& graph = snapshot.graph;
   const DominatorTree tree(graph);
   const std::vector<uint64_t> retained = RetainedSizes(graph, tree);
-  const Describer describe(snapshot, state, tree, retained);
+  const NodeDescriber describe(snapshot, state, tree, retained);
   GraphReport report;
   report.snapshot = snapshot.info;
   report.snapshot_index = snapshot.index;
@@ -189,12 +115,7 @@ GraphReport BuildGraphReport(const SnapshotGraph& snapshot, size_t snapshots_in_
     if (report.paths.size() >= query.paths) break;
     const RetentionPath path = paths.PathTo(n);
     if (!path.found()) continue;
-    RetentionPathSummary summary;
-    describe.NameRoot(path.root, &summary);
-    for (const PathHop& hop : path.hops) {
-      summary.steps.push_back({describe.Node(hop.node), std::string(graph.string(hop.edge_name))});
-    }
-    report.paths.push_back(std::move(summary));
+    report.paths.push_back(describe.Path(path));
   }
   return report;
 }

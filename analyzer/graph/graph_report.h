@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "analyzer/graph/node_description.h"
 #include "analyzer/graph/snapshot_graph.h"
 #include "analyzer/replay/replay_state.h"
 
@@ -25,32 +26,12 @@ struct GraphQuery {
   bool asked() const { return !type.empty() || !site.empty() || address != 0; }
 };
 
-struct NodeSummary {
-  uint64_t address = 0;
-  std::string type;
-  uint64_t self_size = 0;
-  uint64_t retained_size = 0;
-  std::string site;  // "function (file:line)", "" when its allocation was not recorded
-  bool reachable = true;
-};
-
 struct GroupSummary {
   std::string key;  // a type, or an allocation site
   uint64_t retained_size = 0;
   uint64_t nodes = 0;
   uint64_t topmost_nodes = 0;
   uint64_t self_size = 0;
-};
-
-struct PathStep {
-  NodeSummary node;
-  std::string edge;  // the name of the edge into this node; "" for the first
-};
-
-struct RetentionPathSummary {
-  std::string root_kind;        // "module", "frame", "builtins", "external", "other"
-  std::string root;             // how the root is named ("sys.modules['app']", ...)
-  std::vector<PathStep> steps;  // the root's object first, the target last
 };
 
 struct GraphReport {

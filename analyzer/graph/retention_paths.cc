@@ -8,28 +8,46 @@ namespace arenatrace::analyzer::graph {
 RetentionPaths::RetentionPaths(const HeapGraph& graph) : graph_(&graph) {
   const uint32_t n = graph.node_count();
   depth_.assign(n, kNoNode);
+  hops_.assign(n, kNoNode);
   cost_.assign(n, 0);
   parent_.assign(n, kNoNode);
   via_.assign(n, 0);
   std::vector<NodeIndex> layer;
+  std::vector<NodeIndex> external;  // roots only the refcount test finds, entering later
   const std::span<const Root> roots = graph.roots();
   for (uint32_t i = 0; i < roots.size(); ++i) {
     const NodeIndex v = roots[i].node;
-    const uint32_t cost = roots[i].kind == RootKind::kExternal ? 1 : 0;
+    if (roots[i].kind == RootKind::kExternal) {
+      external.push_back(i);
+      continue;
+    }
     if (depth_[v] == kNoNode) {
       depth_[v] = 0;
-      cost_[v] = cost;
+      hops_[v] = 0;
       via_[v] = i;
       layer.push_back(v);
-    } else if (cost < cost_[v]) {
-      cost_[v] = cost;
-      via_[v] = i;
     }
   }
   // Layer by layer: every node of a layer has its final cost before the
   // next layer is expanded, so a plain relaxation is exact, with no heap.
   std::vector<NodeIndex> next;
-  for (uint32_t depth = 0; !layer.empty(); ++depth) {
+  for (uint32_t depth = 0; !layer.empty() || depth <= kExternalRootDepth; ++depth) {
+    if (depth == kExternalRootDepth) {
+      for (uint32_t i : external) {
+        const NodeIndex v = roots[i].node;
+        if (depth_[v] != kNoNode && depth_[v] < depth) continue;
+        if (depth_[v] == kNoNode) {
+          depth_[v] = depth;
+          layer.push_back(v);
+        } else if (cost_[v] <= 1) {
+          continue;
+        }
+        hops_[v] = 0;
+        cost_[v] = 1;
+        parent_[v] = kNoNode;
+        via_[v] = i;
+      }
+    }
     next.clear();
     for (NodeIndex u : layer) {
       for (const Edge& e : graph.out_edges(u)) {
@@ -43,6 +61,7 @@ RetentionPaths::RetentionPaths(const HeapGraph& graph) : graph_(&graph) {
         }
         cost_[v] = cost;
         parent_[v] = u;
+        hops_[v] = hops_[u] + 1;
         via_[v] = e.name;
       }
     }
@@ -53,7 +72,7 @@ RetentionPaths::RetentionPaths(const HeapGraph& graph) : graph_(&graph) {
 RetentionPath RetentionPaths::PathTo(NodeIndex target) const {
   RetentionPath path;
   if (target >= depth_.size() || depth_[target] == kNoNode) return path;
-  path.hops.resize(static_cast<size_t>(depth_[target]) + 1);
+  path.hops.resize(static_cast<size_t>(hops_[target]) + 1);
   NodeIndex v = target;
   for (size_t i = path.hops.size(); i-- > 1;) {
     path.hops[i] = {v, via_[v]};

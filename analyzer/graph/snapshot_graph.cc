@@ -30,6 +30,7 @@ void SnapshotGraphBuilder::OnSnapshotStart() {
   pending_node_.reset();
   builder_.emplace();
   origins_.clear();
+  object_flags_.clear();
   edges_.clear();
   roots_.clear();
   by_address_.clear();
@@ -55,9 +56,11 @@ void SnapshotGraphBuilder::AddPendingNode() {
   if (!pending_node_) return;
   const PendingNode& node = *pending_node_;
   const NodeIndex index =
-      builder_->AddNode(node.address, Name(node.type_name), node.size, node.refcount, node.tracked);
+      builder_->AddNode(node.address, Name(node.type_name), node.size, node.refcount,
+                        (node.flags & trace::kObjectTracked) != 0);
   by_address_.try_emplace(node.address, index);
   origins_.push_back(node.origin);
+  object_flags_.push_back(node.flags);
   pending_node_.reset();
 }
 
@@ -69,13 +72,13 @@ void SnapshotGraphBuilder::OnSnapshotObject(const trace::SnapshotObject& object,
                    object.type_name,
                    object.size + object.block_offset,
                    object.refcount,
-                   (object.flags & trace::kObjectTracked) != 0,
+                   static_cast<uint8_t>(object.flags),
                    {}};
   // The block's own size, when its allocation was recorded: what the
   // allocator gave, headers included.
   if (block != nullptr) {
     node.size = block->size;
-    node.origin = {block->stack, block->thread, block->seq};
+    node.origin = {block->stack, block->thread, block->seq, block->flags};
   }
   pending_node_ = node;
 }
@@ -118,6 +121,7 @@ void SnapshotGraphBuilder::OnSnapshotEnd() {
   }
   result.graph = std::move(*builder_).Finish();
   result.origins = std::move(origins_);
+  result.object_flags = std::move(object_flags_);
   builder_.reset();
   edges_.clear();
   roots_.clear();

@@ -24,14 +24,16 @@ struct NodeOrigin {
   StackId stack;
   ThreadId thread;
   uint64_t seq = 0;
+  uint8_t block_flags = 0;  // the block's (replay/block.h): made at start-up, in teardown ...
 };
 
 struct SnapshotGraph {
   SnapshotInfo info;
   size_t index = 0;  // which snapshot of the trace, from 0
   HeapGraph graph;
-  std::vector<NodeOrigin> origins;  // per node
-  uint64_t unresolved_edges = 0;    // edges to an address no object of the snapshot has
+  std::vector<NodeOrigin> origins;    // per node
+  std::vector<uint8_t> object_flags;  // per node: the capture's trace::kObject* flags
+  uint64_t unresolved_edges = 0;      // edges to an address no object of the snapshot has
 };
 
 class SnapshotGraphBuilder : public ReplayObserver {
@@ -57,7 +59,7 @@ class SnapshotGraphBuilder : public ReplayObserver {
     uint64_t type_name;  // a snapshot name id
     uint64_t size;
     int64_t refcount;
-    bool tracked;
+    uint8_t flags;  // trace::kObject*
     NodeOrigin origin;
   };
   struct PendingEdge {
@@ -75,6 +77,7 @@ class SnapshotGraphBuilder : public ReplayObserver {
   std::optional<PendingNode> pending_node_;
   std::optional<HeapGraphBuilder> builder_;
   std::vector<NodeOrigin> origins_;
+  std::vector<uint8_t> object_flags_;
   std::vector<PendingEdge> edges_;
   std::vector<trace::SnapshotRoot> roots_;
   absl::flat_hash_map<uint64_t, NodeIndex> by_address_;

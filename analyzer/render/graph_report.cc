@@ -75,6 +75,20 @@ std::string DotQuote(std::string_view text) { return absl::StrCat("\"", DotText(
 
 }  // namespace
 
+std::string RetentionPathLine(const graph::RetentionPathSummary& path) {
+  std::string line = Printable(path.root);
+  for (size_t hop = 1; hop < path.steps.size(); ++hop) {
+    const graph::PathStep& step = path.steps[hop];
+    absl::StrAppend(&line, " -> ",
+                    step.edge.empty() ? absl::StrCat("(", Printable(step.node.type), ")")
+                                      : Printable(step.edge));
+  }
+  if (!path.steps.empty() && !path.steps.back().edge.empty()) {
+    absl::StrAppend(&line, " (", Printable(path.steps.back().node.type), ")");
+  }
+  return line;
+}
+
 std::string GraphReportText(const graph::GraphReport& report) {
   std::string out;
   const SnapshotInfo& snapshot = report.snapshot;

@@ -12,6 +12,9 @@ namespace arenatrace::analyzer {
 
 std::string GraphReportText(const graph::GraphReport& report);
 nlohmann::json GraphReportJson(const graph::GraphReport& report);
+// A retention path on one line: "sys.modules['app'] -> __dict__ -> cache ->
+// ['k1'] (Entry)"; an edge the referrer does not name shows the type it leads to.
+std::string RetentionPathLine(const graph::RetentionPathSummary& path);
 // The retention paths as one digraph: roots, hops and named edges.
 std::string GraphPathsDot(const graph::GraphReport& report);
 

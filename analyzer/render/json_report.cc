@@ -139,14 +139,89 @@ json PeakJson(const PeakResult& peak, const ListLimits& limits) {
           {"profile", ProfileJson(peak.profile, limits)}};
 }
 
-json LeaksJson(const LeaksResult& leaks, const ListLimits& limits) {
-  json verdicts = json::array();
+std::vector<const LeakVerdict*> ShownVerdicts(const LeaksResult& leaks, const ListLimits& limits) {
+  std::vector<const LeakVerdict*> shown;
   for (const LeakVerdict& v : leaks.verdicts) {
-    if (verdicts.size() >= limits.top) break;
+    if (shown.size() >= limits.top) break;
     if (v.kind != LeakKind::kLeak &&
         BelowShare(v.live.bytes, leaks.program_live.bytes, limits.min_share)) {
       continue;
     }
+    shown.push_back(&v);
+  }
+  return shown;
+}
+
+std::vector<FrameId> EvidenceSites(const LeaksResult& leaks, const ListLimits& limits) {
+  std::vector<FrameId> sites;
+  for (const LeakVerdict* v : ShownVerdicts(leaks, limits)) sites.push_back(v->site_id);
+  return sites;
+}
+
+json RetentionPathJson(const graph::RetentionPathSummary& path) {
+  json steps = json::array();
+  for (const graph::PathStep& step : path.steps) {
+    steps.push_back({{"edge", step.edge},
+                     {"type", step.node.type},
+                     {"address", step.node.address},
+                     {"self_bytes", step.node.self_size},
+                     {"retained_bytes", step.node.retained_size},
+                     {"site", step.node.site}});
+  }
+  return {{"root_kind", path.root_kind}, {"root", path.root}, {"steps", steps}};
+}
+
+json HolderJson(const graph::HolderSummary& holder) {
+  if (!holder.held) return nullptr;
+  return {{"holder_type", holder.holder_type},
+          {"holder_site", holder.holder_site},
+          {"holders", holder.holders},
+          {"objects", holder.objects},
+          {"bytes", holder.bytes},
+          {"path", RetentionPathJson(holder.path)}};
+}
+
+namespace {
+
+json SiteEvidenceJson(const graph::SiteGraphEvidence& site) {
+  return {{"objects", site.objects},
+          {"bytes", site.bytes},
+          {"unreachable", site.unreachable},
+          {"hidden_references", site.hidden_objects},
+          {"held_by", HolderJson(site.held_by)}};
+}
+
+json EvidenceJson(const graph::LeakEvidence& evidence) {
+  json hidden = json::array();
+  for (const graph::HiddenReferenceGroup& g : evidence.hidden) {
+    hidden.push_back({{"type", g.type},
+                      {"site", g.site_name},
+                      {"objects", g.objects},
+                      {"references", g.references},
+                      {"bytes", g.bytes}});
+  }
+  json cyclic = json::array();
+  for (const graph::CyclicGarbageGroup& g : evidence.cyclic) {
+    cyclic.push_back(
+        {{"site", g.site_name}, {"objects", g.objects}, {"bytes", g.bytes}, {"types", g.types}});
+  }
+  return {{"snapshot",
+           {{"index", evidence.snapshot_index},
+            {"of", evidence.snapshots_in_trace},
+            {"label", evidence.snapshot.label},
+            {"micros", evidence.snapshot.micros}}},
+          {"hidden_references", hidden},
+          {"hidden_references_at_import", evidence.hidden_at_import},
+          {"cyclic_garbage", cyclic}};
+}
+
+}  // namespace
+
+json LeaksJson(const LeaksResult& leaks, const ListLimits& limits,
+               const graph::LeakEvidence* evidence) {
+  json verdicts = json::array();
+  for (const LeakVerdict* shown : ShownVerdicts(leaks, limits)) {
+    const LeakVerdict& v = *shown;
     json row = {{"verdict", LeakKindName(v.kind)},
                 {"confidence", v.confidence},
                 {"growth", v.growth},
@@ -160,6 +235,10 @@ json LeaksJson(const LeaksResult& leaks, const ListLimits& limits) {
                 {"series", {{"micros", v.series_micros}, {"bytes", v.series_bytes}}},
                 {"at_marks", v.at_marks}};
     if (v.pid) row["pid"] = v.pid;
+    if (evidence != nullptr) {
+      const graph::SiteGraphEvidence* site = evidence->Site(v.site_id);
+      row["graph"] = site != nullptr ? SiteEvidenceJson(*site) : SiteEvidenceJson({});
+    }
     verdicts.push_back(row);
   }
   json startup = json::array();
@@ -177,6 +256,7 @@ json LeaksJson(const LeaksResult& leaks, const ListLimits& limits) {
           {"teardown_allocated", AmountJson(leaks.teardown_allocated)},
           {"marks", leaks.mark_labels},
           {"verdicts", verdicts},
+          {"graph", evidence != nullptr ? EvidenceJson(*evidence) : json(nullptr)},
           {"profile", ProfileJson(leaks.profile, limits)}};
 }
 

@@ -14,6 +14,7 @@
 #include "analyzer/analyses/peak.h"
 #include "analyzer/analyses/stack_profile.h"
 #include "analyzer/analyses/timeline.h"
+#include "analyzer/graph/leak_evidence.h"
 #include "analyzer/model/run.h"
 #include "analyzer/replay/replay_state.h"
 
@@ -35,7 +36,18 @@ nlohmann::json ProfileJson(const StackProfile& profile, const ListLimits& limits
 nlohmann::json ProcessJson(const TraceFile& trace, const ReplayState* state);
 
 nlohmann::json PeakJson(const PeakResult& peak, const ListLimits& limits);
-nlohmann::json LeaksJson(const LeaksResult& leaks, const ListLimits& limits);
+// The verdicts a report shows: every leak, the others above min_share, at most `top`.
+std::vector<const LeakVerdict*> ShownVerdicts(const LeaksResult& leaks, const ListLimits& limits);
+// Their sites: those whose graph evidence a report needs.
+std::vector<FrameId> EvidenceSites(const LeaksResult& leaks, const ListLimits& limits);
+// With `evidence` (from the last snapshot of the object graph), each
+// verdict carries its "graph" object and the result lists the hidden
+// references and the cyclic garbage (docs/REPORTS.md, "leaks").
+nlohmann::json LeaksJson(const LeaksResult& leaks, const ListLimits& limits,
+                         const graph::LeakEvidence* evidence = nullptr);
+nlohmann::json RetentionPathJson(const graph::RetentionPathSummary& path);
+// null when nothing of the set is reachable.
+nlohmann::json HolderJson(const graph::HolderSummary& holder);
 nlohmann::json GenerationsJson(const GenerationsResult& generations);
 nlohmann::json GcJson(const GcResult& gc, const ListLimits& limits);
 nlohmann::json TimelineJson(const TimelineResult& timeline, size_t points);

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "analyzer/model/text.h"
 #include "analyzer/render/format.h"
+#include "analyzer/render/graph_report.h"
 
 namespace arenatrace::analyzer {
 namespace {
@@ -91,7 +92,82 @@ std::string PeakText(const PeakResult& peak, const ListLimits& limits) {
   return out;
 }
 
-std::string LeaksText(const LeaksResult& leaks, const ListLimits& limits) {
+std::string HolderLine(const graph::HolderSummary& holder, uint64_t of_objects) {
+  const std::string who =
+      holder.holder_type.empty()
+          ? std::string("held directly by roots")
+          : absl::StrCat("held by ", holder.holders == 1 ? "a " : absl::StrCat(holder.holders, " "),
+                         Printable(holder.holder_type),
+                         holder.holder_site.empty()
+                             ? ""
+                             : absl::StrCat(" from ", Printable(holder.holder_site)));
+  return absl::StrCat(who, ": ", holder.objects, " of ", of_objects, " objects, e.g. ",
+                      RetentionPathLine(holder.path));
+}
+
+namespace {
+
+// The lines under a verdict: who holds the site's objects at the snapshot.
+void AppendSiteEvidence(std::string* out, const graph::SiteGraphEvidence& site,
+                        const std::string& indent) {
+  if (site.objects == 0) {
+    absl::StrAppend(out, indent, "not in the snapshot of the object graph\n");
+    return;
+  }
+  if (site.held_by.held) absl::StrAppend(out, indent, HolderLine(site.held_by, site.objects), "\n");
+  if (site.unreachable > 0) {
+    absl::StrAppend(out, indent, site.unreachable, " of ", site.objects,
+                    " objects are cyclic garbage (no root reaches them)\n");
+  }
+  if (site.hidden_objects > 0) {
+    absl::StrAppend(out, indent, site.hidden_objects, " of ", site.objects,
+                    " objects have hidden references (a reference count the graph does not "
+                    "explain)\n");
+  }
+}
+
+void AppendEvidence(std::string* out, const graph::LeakEvidence& evidence) {
+  absl::StrAppend(out, "\n  from snapshot ", evidence.snapshot_index + 1, " of ",
+                  evidence.snapshots_in_trace, " of the object graph",
+                  evidence.snapshot.label.empty()
+                      ? ""
+                      : absl::StrCat(" (", Printable(evidence.snapshot.label), ")"),
+                  " at ", Seconds(evidence.snapshot.micros), ":\n");
+  if (evidence.hidden.empty()) {
+    absl::StrAppend(out, "  no hidden references\n");
+  } else {
+    absl::StrAppend(out,
+                    "  hidden references: objects whose reference count the graph does not "
+                    "explain (a C extension's leaked reference, or a C global)\n",
+                    absl::StrFormat("  %9s %11s %12s  %-20s %s\n", "objects", "references", "bytes",
+                                    "type", "site"));
+    for (const graph::HiddenReferenceGroup& g : evidence.hidden) {
+      absl::StrAppend(out, absl::StrFormat("  %9d %11d %12s  %-20s %s\n", g.objects, g.references,
+                                           Bytes(static_cast<int64_t>(g.bytes)), Printable(g.type),
+                                           Printable(g.site_name)));
+    }
+  }
+  if (evidence.hidden_at_import > 0) {
+    absl::StrAppend(out, "  (and ", evidence.hidden_at_import,
+                    " objects made while extension modules were imported: their C globals)\n");
+  }
+  if (evidence.cyclic.empty()) {
+    absl::StrAppend(out, "  no cyclic garbage\n");
+  } else {
+    absl::StrAppend(out, "  cyclic garbage: unreachable objects waiting for the collector\n",
+                    absl::StrFormat("  %9s %12s  %-32s %s\n", "objects", "bytes", "types", "site"));
+    for (const graph::CyclicGarbageGroup& g : evidence.cyclic) {
+      absl::StrAppend(out, absl::StrFormat("  %9d %12s  %-32s %s\n", g.objects,
+                                           Bytes(static_cast<int64_t>(g.bytes)), Printable(g.types),
+                                           Printable(g.site_name)));
+    }
+  }
+}
+
+}  // namespace
+
+std::string LeaksText(const LeaksResult& leaks, const ListLimits& limits,
+                      const graph::LeakEvidence* evidence) {
   std::string out = absl::StrCat(
       "  the program's own code ended at ", Seconds(leaks.program_end_micros),
       leaks.finalizing_seen ? "" : " (the end of the trace: the process did not finalise)",
@@ -106,15 +182,10 @@ std::string LeaksText(const LeaksResult& leaks, const ListLimits& limits) {
                   "; sites by what they left alive:\n");
   absl::StrAppend(&out, absl::StrFormat("  %-8s %5s %12s %9s  %-20s %s\n", "verdict", "conf.",
                                         "alive", "blocks", "at exit", "site"));
-  size_t shown = 0, hidden = 0;
-  for (const LeakVerdict& v : leaks.verdicts) {
-    if (shown >= limits.top ||
-        (v.kind != LeakKind::kLeak &&
-         BelowShare(v.live.bytes, leaks.program_live.bytes, limits.min_share))) {
-      ++hidden;
-      continue;
-    }
-    ++shown;
+  const std::vector<const LeakVerdict*> shown = ShownVerdicts(leaks, limits);
+  const std::string indent(62, ' ');
+  for (const LeakVerdict* verdict : shown) {
+    const LeakVerdict& v = *verdict;
     std::string exit = v.ExitState();
     if (!v.exit_known) exit = "unknown";
     absl::StrAppend(&out,
@@ -122,20 +193,37 @@ std::string LeaksText(const LeaksResult& leaks, const ListLimits& limits) {
                                     v.confidence > 0 ? absl::StrFormat("%.2f", v.confidence) : "",
                                     Bytes(v.live.bytes), v.live.count, exit, FrameLabel(v.site)));
     const std::string callers = Callers(leaks.profile, v.top_node);
-    if (!callers.empty()) absl::StrAppend(&out, std::string(62, ' '), callers, "\n");
+    if (!callers.empty()) absl::StrAppend(&out, indent, callers, "\n");
     if (v.kind == LeakKind::kLeak || v.kind == LeakKind::kGrowing) {
       std::vector<std::string> points;
       for (uint64_t b : v.series_bytes) points.push_back(Bytes(static_cast<int64_t>(b)));
-      absl::StrAppend(&out, std::string(62, ' '), "grew in ",
+      absl::StrAppend(&out, indent, "grew in ",
                       absl::StrFormat("%.0f%%", std::max(0.0, v.growth) * 100),
                       " of intervals: ", absl::StrJoin(points, " "), "\n");
     }
+    if (evidence != nullptr) {
+      if (const graph::SiteGraphEvidence* site = evidence->Site(v.site_id)) {
+        AppendSiteEvidence(&out, *site, indent);
+      } else {
+        AppendSiteEvidence(&out, {}, indent);
+      }
+    }
   }
-  if (hidden > 0) absl::StrAppend(&out, "  (", hidden, " more sites not shown)\n");
+  if (shown.size() < leaks.verdicts.size()) {
+    absl::StrAppend(&out, "  (", leaks.verdicts.size() - shown.size(), " more sites not shown)\n");
+  }
   absl::StrAppend(&out, "\n  apart: start-up left ", Bytes(leaks.startup_live.bytes), " in ",
                   leaks.startup_live.count, " blocks alive; finalisation allocated ",
                   Bytes(leaks.teardown_allocated.bytes), " in ", leaks.teardown_allocated.count,
                   " blocks\n");
+  if (evidence != nullptr) {
+    AppendEvidence(&out, *evidence);
+  } else {
+    absl::StrAppend(&out,
+                    "  (no snapshot of the object graph in the trace: who holds each site's "
+                    "objects, hidden references and cyclic garbage need one; see "
+                    "--snapshot in `arenatrace run --help`)\n");
+  }
   return out;
 }
 

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string>
 
 #include "analyzer/analyses/allocated.h"
@@ -20,6 +21,11 @@
 #include "analyzer/analyses/peak.h"
 #include "analyzer/analyses/temporary.h"
 #include "analyzer/analyses/timeline.h"
+#include "analyzer/graph/graph_report.h"
+#include "analyzer/graph/leak_evidence.h"
+#include "analyzer/graph/retained_profile.h"
+#include "analyzer/graph/snapshot_graph.h"
+#include "analyzer/render/graph_report.h"
 #include "analyzer/render/json_report.h"
 #include "analyzer/render/text_report.h"
 #include "analyzer/replay/replay.h"
@@ -77,8 +83,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   at::GcAnalysis gc;
   at::TimelineAnalysis timeline;
   at::FragmentationAnalysis fragmentation;
+  at::graph::SnapshotGraphBuilder snapshot;
   for (at::ReplayObserver* observer : std::initializer_list<at::ReplayObserver*>{
-           &allocated, &peak, &leaks, &temporary, &generations, &gc, &timeline, &fragmentation}) {
+           &allocated, &peak, &leaks, &temporary, &generations, &gc, &timeline, &fragmentation,
+           &snapshot}) {
     replay.Add(observer);
   }
   std::string error;
@@ -94,7 +102,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   out += at::JsonText(at::ProfileJson(allocated.profile(), limits));
   out += at::JsonText(at::ProfileJson(temporary.profile(), limits));
   out += at::JsonText(at::PeakJson(peak.Result(), limits));
-  out += at::JsonText(at::LeaksJson(leaks.result(), limits));
+  std::optional<at::graph::LeakEvidence> evidence;
+  if (snapshot.result()) {
+    // The snapshot's analyses on whatever graph the records made.
+    const at::graph::SnapshotGraph& graph = *snapshot.result();
+    evidence = at::graph::BuildLeakEvidence(graph, snapshot.snapshots_seen(), replay.state(),
+                                            at::EvidenceSites(leaks.result(), limits), limits.top);
+    out += at::ProfileText(at::graph::RetainedProfile(graph, replay.state()), limits);
+    at::graph::GraphQuery query;
+    query.type = "dict";
+    const at::graph::GraphReport report =
+        at::graph::BuildGraphReport(graph, snapshot.snapshots_seen(), replay.state(), query);
+    out += at::GraphReportText(report);
+    out += at::JsonText(at::GraphReportJson(report));
+  }
+  const at::graph::LeakEvidence* evidence_or_null = evidence ? &*evidence : nullptr;
+  out += at::JsonText(at::LeaksJson(leaks.result(), limits, evidence_or_null));
   out += at::JsonText(at::GenerationsJson(generations.result()));
   out += at::JsonText(at::GcJson(gc.result(), limits));
   out += at::JsonText(at::TimelineJson(timeline.result(), 50));
@@ -102,7 +125,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   out += at::ProfileText(allocated.profile(), limits);
   out += at::ProfileText(temporary.profile(), limits);
   out += at::PeakText(peak.Result(), limits);
-  out += at::LeaksText(leaks.result(), limits);
+  out += at::LeaksText(leaks.result(), limits, evidence_or_null);
   out += at::GenerationsText(generations.result(), limits);
   out += at::GcText(gc.result(), limits);
   out += at::TimelineText(timeline.result(), 60);

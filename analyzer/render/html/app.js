@@ -13,6 +13,7 @@
     peak: "live at the heap's peak", leaks: "alive when the program's own code ended",
     allocated: "everything allocated", temporary: "temporary allocations",
     threads: "live at the heap's peak, by thread",
+    retained: "what each object of the snapshot retains (its dominator tree)",
   };
   const hasTemporal = processes.some((p) => p.temporal);
   const state = { view: null, process: -1, thread: -1, range: null, timeline: null };
@@ -138,7 +139,8 @@
     $("leaks-summary").textContent = `The program's own code left ${AT.bytes(l.program_live.bytes)} in ${AT.count(l.program_live.count)} blocks alive` +
       (l.finalizing_seen ? ` when it ended at ${AT.seconds(l.program_end_micros)}` : " (the process did not finalise)") +
       `; start-up left ${AT.bytes(l.startup_live.bytes)}. Click a row to see its site in the flame graph.`;
-    $("leaks").replaceChildren(AT.leaksTable(l, focusSite("leaks")));
+    $("leaks").replaceChildren(AT.leaksTable(l, focusSite("leaks")),
+                               ...(l.graph ? [AT.graphEvidence(l.graph)] : []));
     $("gc-section").hidden = false;
     $("gc").replaceChildren(AT.gcTable(p.gc));
     $("fragmentation-section").hidden = false;

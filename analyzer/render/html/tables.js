@@ -62,6 +62,24 @@ AT.summaryCards = function (process) {
   return AT.el("div", { class: "cards" }, ...cards);
 };
 
+// "sys.modules['app'] -> __dict__ -> cache -> ['k1'] (Entry)", as the text report writes it.
+AT.pathLine = function (path) {
+  let line = path.root;
+  path.steps.slice(1).forEach((s) => { line += " -> " + (s.edge || `(${s.type})`); });
+  const last = path.steps[path.steps.length - 1];
+  if (last && last.edge) line += ` (${last.type})`;
+  return line;
+};
+
+// Who holds a verdict's objects at the last snapshot of the object graph.
+AT.heldBy = function (v) {
+  const g = v.graph;
+  if (!g || !g.held_by) return "";
+  const h = g.held_by;
+  const who = h.holder_type ? `${h.holder_type}${h.holder_site ? " from " + h.holder_site : ""}` : "roots";
+  return `${who} (${AT.count(h.objects)} of ${AT.count(g.objects)}): ${AT.pathLine(h.path)}`;
+};
+
 AT.leaksTable = function (leaks, onRow) {
   const verdict = (v) => AT.el("span", { class: "verdict-" + v.verdict }, v.verdict);
   const rank = { leak: 3, growing: 2, plateau: 1, retained: 0 };
@@ -75,7 +93,34 @@ AT.leaksTable = function (leaks, onRow) {
     { title: "at exit", value: (v) => v.exit },
     { title: "allocated", value: (v) => v.allocated.bytes, show: (v) => AT.bytes(v.allocated.bytes), num: true },
     { title: "first", value: (v) => v.first_micros, show: (v) => AT.seconds(v.first_micros), num: true },
+    ...(leaks.graph ? [{ title: "held by", value: AT.heldBy, show: (v) => AT.el("span", { class: "path" }, AT.heldBy(v)) }] : []),
   ], leaks.verdicts, onRow);
+};
+
+// The snapshot's hidden references and cyclic garbage, when the trace has a snapshot.
+AT.graphEvidence = function (graph) {
+  const parts = [];
+  if (graph.hidden_references.length) {
+    parts.push(AT.el("p", { class: "info" }, "Hidden references: objects whose reference count the object graph does not explain (a C extension's leaked reference, or a C global)."),
+      AT.table([
+        { title: "objects", value: (g) => g.objects, show: (g) => AT.count(g.objects), num: true },
+        { title: "references", value: (g) => g.references, show: (g) => AT.count(g.references), num: true },
+        { title: "bytes", value: (g) => g.bytes, show: (g) => AT.bytes(g.bytes), num: true },
+        { title: "type", value: (g) => g.type },
+        { title: "site", value: (g) => g.site, show: (g) => AT.el("span", { class: "site" }, g.site) },
+      ], graph.hidden_references, null, 0));
+  }
+  if (graph.cyclic_garbage.length) {
+    parts.push(AT.el("p", { class: "info" }, "Cyclic garbage: unreachable objects waiting for the collector."),
+      AT.table([
+        { title: "objects", value: (g) => g.objects, show: (g) => AT.count(g.objects), num: true },
+        { title: "bytes", value: (g) => g.bytes, show: (g) => AT.bytes(g.bytes), num: true },
+        { title: "types", value: (g) => g.types },
+        { title: "site", value: (g) => g.site, show: (g) => AT.el("span", { class: "site" }, g.site) },
+      ], graph.cyclic_garbage, null, 1));
+  }
+  if (!parts.length) parts.push(AT.el("p", { class: "info" }, "The snapshot of the object graph shows no hidden references and no cyclic garbage."));
+  return AT.el("div", {}, ...parts);
 };
 
 AT.gcTable = function (gc) {

@@ -120,24 +120,40 @@ TEST(RetentionPathsTest, NamedRootOverExternalAtEqualCost) {
   const HeapGraph g = std::move(b).Finish();
   ASSERT_EQ(g.roots().size(), 3u);  // builtins, then 0 and 1 as external
   const RetentionPaths paths(g);
-  EXPECT_EQ(Describe(g, paths.PathTo(2)), "[0]:0-f->2");
+  // The named root, though its edge is unnamed: an external root counts
+  // kExternalRootDepth hops more.
+  EXPECT_EQ(Describe(g, paths.PathTo(2)), "builtins[3]:1-->2");
   EXPECT_EQ(Describe(g, paths.PathTo(4)), "builtins[3]:1-f->3-g->4");
   EXPECT_EQ(Describe(g, paths.PathTo(1)), "builtins[3]:1");
   EXPECT_EQ(Describe(g, paths.PathTo(5)), "[0]:0-f->5");
 }
 
-TEST(RetentionPathsTest, FewerUnnamedEdgesOutrankTheRootKind) {
+TEST(RetentionPathsTest, ANamedRootWinsUpToThreeHopsMoreThanAnExternalOne) {
+  // 5: external 0 -f-> 5, or from m five hops away (1 2 3 4 7 5): the
+  // external root, four hops "shorter". 6: 0 -f-> 6, or three hops from m
+  // (1 2 3 6): the named root, three hops longer.
   HeapGraphBuilder b;
   const NameId f = b.Intern("f");
   b.AddNode(0x10, 0, 8, 1, true);  // external root
-  b.AddNode(0x20, 0, 8, 0, true);  // named root
-  b.AddNode(0x30, 0, 8, 2, true);
-  b.AddEdge(1, 2, 0);
-  b.AddEdge(0, 2, f);
+  for (uint64_t a : {0x20, 0x30, 0x40, 0x50}) b.AddNode(a, 0, 8, 1, true);
+  b.AddNode(0x60, 0, 8, 2, true);
+  b.AddNode(0x70, 0, 8, 2, true);
+  b.AddNode(0x80, 0, 8, 1, true);
+  b.AddEdge(1, 2, f);
+  b.AddEdge(2, 3, f);
+  b.AddEdge(3, 4, f);
+  b.AddEdge(4, 7, f);
+  b.AddEdge(7, 5, f);
+  b.AddEdge(0, 5, f);
+  b.AddEdge(3, 6, f);
+  b.AddEdge(0, 6, f);
   b.AddRoot(1, RootKind::kModule, b.Intern("m"));
   const HeapGraph g = std::move(b).Finish();
   const RetentionPaths paths(g);
-  EXPECT_EQ(Describe(g, paths.PathTo(2)), "[0]:0-f->2");
+  EXPECT_EQ(Describe(g, paths.PathTo(5)), "[0]:0-f->5");
+  EXPECT_EQ(paths.hops(5), 1u);
+  EXPECT_EQ(Describe(g, paths.PathTo(6)), "m[1]:1-f->2-f->3-f->6");
+  EXPECT_EQ(paths.hops(6), 3u);
 }
 
 TEST(RetentionPathsTest, MillionHopChain) {
