@@ -87,7 +87,8 @@ class FragmentationAnalysis : public ReplayObserver {
     uint32_t bytes = 0;
   };
   bool IsSmall(const Block& block) const {
-    return block.domain != trace::Domain::kRaw && block.size <= 512 && !sampled_;
+    return (block.domain == trace::Domain::kMem || block.domain == trace::Domain::kObj) &&
+           block.size <= 512 && !sampled_;
   }
   static uint32_t Rounded(uint64_t size) {
     return size == 0 ? 16 : static_cast<uint32_t>((size + 15) & ~uint64_t{15});

@@ -16,7 +16,7 @@ void GcAnalysis::OnRelease(uint64_t, const Block& block, Release why) {
   // The collector runs on the thread that triggered it, holding the GIL:
   // what that thread frees meanwhile in the MEM and OBJ domains is garbage.
   if (!in_gc_ || why != Release::kFree || state().thread != thread_ ||
-      block.domain == trace::Domain::kRaw) {
+      (block.domain != trace::Domain::kMem && block.domain != trace::Domain::kObj)) {
     return;
   }
   freed_[block.stack].Add(block.size, block.count);

@@ -54,8 +54,10 @@ void AddCommonOptions(CLI::App& app, CommonOptions* o, unsigned which) {
                    "only stacks with a frame in a file matching this glob (repeatable)");
     app.add_option("--exclude", o->exclude,
                    "leave out stacks with a frame in a file matching this glob (repeatable)");
-    app.add_option("--domain", o->domain, "only one allocator domain: raw, mem or obj")
-        ->check(CLI::IsMember({"raw", "mem", "obj"}));
+    app.add_option("--domain", o->domain,
+                   "only one domain: raw, mem, obj (CPython's allocators) or traced (blocks "
+                   "extensions report with PyTraceMalloc_Track: numpy's arrays)")
+        ->check(CLI::IsMember({"raw", "mem", "obj", "traced"}));
   }
   if (which & kJsonOption) app.add_flag("--json", o->json, "JSON instead of text");
   if (which & kOutputOption) {
@@ -224,6 +226,7 @@ bool ResolveSelection(const CommonOptions& options, const std::string& path,
   if (options.domain == "raw") selection->domain = trace::Domain::kRaw;
   if (options.domain == "mem") selection->domain = trace::Domain::kMem;
   if (options.domain == "obj") selection->domain = trace::Domain::kObj;
+  if (options.domain == "traced") selection->domain = trace::Domain::kTraced;
   const bool needs_marks =
       absl::StartsWith(options.from, "mark:") || absl::StartsWith(options.to, "mark:");
   TraceIndex index;

@@ -32,11 +32,17 @@ class RecordPrinter {
     } else if constexpr (std::is_same_v<T, trace::Alloc>) {
       line = absl::StrFormat("alloc %s %#x %d stack=%d", trace::DomainName(r.domain), r.address,
                              r.size, r.stack);
+      if (r.domain == trace::Domain::kTraced)
+        absl::StrAppend(&line, " tracemalloc=", r.traced_domain);
     } else if constexpr (std::is_same_v<T, trace::AllocWeighted>) {
       line = absl::StrFormat("alloc %s %#x %d stack=%d weight=%d", trace::DomainName(r.domain),
                              r.address, r.size, r.stack, r.weight);
+      if (r.domain == trace::Domain::kTraced)
+        absl::StrAppend(&line, " tracemalloc=", r.traced_domain);
     } else if constexpr (std::is_same_v<T, trace::Free>) {
       line = absl::StrFormat("free %s %#x", trace::DomainName(r.domain), r.address);
+      if (r.domain == trace::Domain::kTraced)
+        absl::StrAppend(&line, " tracemalloc=", r.traced_domain);
     } else if constexpr (std::is_same_v<T, trace::Realloc>) {
       line = absl::StrFormat("realloc %s %#x -> %#x %d stack=%d", trace::DomainName(r.domain),
                              r.old_address, r.address, r.size, r.stack);

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "analyzer/model/text.h"
+#include "core/trace/records.h"
 
 namespace arenatrace::analyzer {
 
@@ -31,6 +32,17 @@ std::string Share(int64_t part, int64_t total) {
 std::string FrameLabel(const ProfileFrame& frame) {
   if (frame.file.empty()) return Printable(frame.function);
   return Printable(absl::StrCat(frame.function, " (", frame.file, ":", frame.line, ")"));
+}
+
+std::string TracedDomainsText(const std::vector<uint64_t>& numbers) {
+  std::string out = numbers.size() == 1 ? "tracemalloc domain " : "tracemalloc domains ";
+  for (size_t i = 0; i < numbers.size(); ++i) {
+    if (i > 0) absl::StrAppend(&out, ", ");
+    absl::StrAppend(&out, numbers[i]);
+    const char* owner = trace::TracedDomainOwner(numbers[i]);
+    if (owner != nullptr) absl::StrAppend(&out, " (", owner, ")");
+  }
+  return out;
 }
 
 }  // namespace arenatrace::analyzer

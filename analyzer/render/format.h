@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "analyzer/analyses/stack_profile.h"
 
@@ -19,6 +20,9 @@ std::string Seconds(uint64_t micros);
 std::string Share(int64_t part, int64_t total);
 // "function (file:line)", printable (model/text.h).
 std::string FrameLabel(const ProfileFrame& frame);
+// The tracemalloc domain numbers of traced blocks: "tracemalloc domain
+// 389047 (numpy)", "tracemalloc domains 7, 389047 (numpy)".
+std::string TracedDomainsText(const std::vector<uint64_t>& numbers);
 
 }  // namespace arenatrace::analyzer
 

@@ -300,7 +300,10 @@ json GcJson(const GcResult& gc, const ListLimits& limits) {
 json TimelineJson(const TimelineResult& timeline, size_t points) {
   json micros = json::array(), heap_min = json::array(), heap_max = json::array(),
        rss = json::array();
-  json domains = {{"raw", json::array()}, {"mem", json::array()}, {"obj", json::array()}};
+  json domains = {{"raw", json::array()},
+                  {"mem", json::array()},
+                  {"obj", json::array()},
+                  {"traced", json::array()}};
   for (const TimelinePoint& p : Reduce(timeline, points)) {
     micros.push_back(p.micros);
     heap_min.push_back(p.heap_min);

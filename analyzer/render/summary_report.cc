@@ -99,6 +99,10 @@ std::string SummaryText(const SummaryInput& in) {
                         Bytes(static_cast<int64_t>(t.heap))),
         "\n");
   }
+  if (!s.traced_domains.empty()) {
+    absl::StrAppend(&out, "  traced: blocks extensions reported with PyTraceMalloc_Track, ",
+                    TracedDomainsText(s.traced_domains), "\n");
+  }
   if (!s.marks.empty()) {
     absl::StrAppend(&out, "\n  marks:\n");
     for (const MarkInfo& m : s.marks) {
@@ -146,6 +150,11 @@ std::string SummaryJson(const SummaryInput& in) {
   json domains = json::object();
   for (unsigned d = 0; d < trace::kNumDomains; ++d) {
     domains[trace::DomainName(static_cast<trace::Domain>(d))] = totals(s.domains[d]);
+  }
+  json traced_domains = json::array();
+  for (uint64_t number : s.traced_domains) {
+    const char* owner = trace::TracedDomainOwner(number);
+    traced_domains.push_back({{"number", number}, {"owner", owner != nullptr ? owner : ""}});
   }
   json threads = json::array();
   for (const ThreadInfo& t : s.threads) {
@@ -207,6 +216,7 @@ std::string SummaryJson(const SummaryInput& in) {
         {"heap_at_end_bytes", s.all.heap}}},
       {"total", totals(s.all)},
       {"domains", domains},
+      {"traced_domains", traced_domains},
       {"marks", marks_json(s.marks)},
       {"snapshot_requests", marks_json(s.snapshot_requests)},
       {"sample_bytes", h.sample_bytes},

@@ -235,6 +235,23 @@ bool Replay::ReleaseAt(uint64_t address, Release why) {
   return true;
 }
 
+void Replay::NoteTracedDomain(uint64_t traced_domain) {
+  std::vector<uint64_t>& known = state_.traced_domains;
+  if (known.size() >= ReplayState::kMaxTracedDomains) return;
+  if (std::find(known.begin(), known.end(), traced_domain) == known.end()) {
+    known.push_back(traced_domain);
+  }
+}
+
+bool Replay::RetrackAt(uint64_t address) {
+  auto it = live_.find(address);
+  if (it == live_.end() || it->second.domain != trace::Domain::kTraced) return false;
+  ++state_.domains[static_cast<int>(trace::Domain::kTraced)].reallocs;
+  ++state_.all.reallocs;
+  ReleaseAt(address, Release::kRealloc);
+  return true;
+}
+
 bool Replay::operator()(const trace::Alloc& r) {
   if (state_.threads.empty()) return Refuse("an allocation before any thread started");
   if (!state_.symbols.HasStack(r.stack)) {
@@ -242,7 +259,12 @@ bool Replay::operator()(const trace::Alloc& r) {
         absl::StrCat("an allocation refers to stack ", r.stack, ", which was never defined"));
   }
   ++state_.events;
-  Allocate(r.domain, r.address, r.size, r.stack, 1, false);
+  bool retracked = false;
+  if (r.domain == trace::Domain::kTraced) {
+    NoteTracedDomain(r.traced_domain);
+    retracked = RetrackAt(r.address);
+  }
+  Allocate(r.domain, r.address, r.size, r.stack, 1, retracked);
   return true;
 }
 
@@ -257,13 +279,23 @@ bool Replay::operator()(const trace::AllocWeighted& r) {
   const uint64_t blocks = std::clamp<uint64_t>((r.weight + size / 2) / size, 1, UINT32_MAX);
   ++state_.sampled_events;
   state_.events += blocks;
-  Allocate(r.domain, r.address, r.weight, r.stack, static_cast<uint32_t>(blocks), false);
+  bool retracked = false;
+  if (r.domain == trace::Domain::kTraced) {
+    NoteTracedDomain(r.traced_domain);
+    retracked = RetrackAt(r.address);
+  }
+  Allocate(r.domain, r.address, r.weight, r.stack, static_cast<uint32_t>(blocks), retracked);
   return true;
 }
 
 bool Replay::operator()(const trace::Free& r) {
   ++state_.events;
-  if (!ReleaseAt(r.address, Release::kFree)) {
+  // PyTraceMalloc_Untrack releases a traced block only: the address of a
+  // block of CPython's domains that was never tracked is left alone.
+  const bool untracks_other =
+      r.domain == trace::Domain::kTraced &&
+      (LiveBlock(r.address) == nullptr || LiveBlock(r.address)->domain != trace::Domain::kTraced);
+  if (untracks_other || !ReleaseAt(r.address, Release::kFree)) {
     ++state_.unmatched_frees;
     ++state_.domains[static_cast<int>(r.domain)].frees;
     ++state_.all.frees;
@@ -277,6 +309,7 @@ bool Replay::operator()(const trace::Realloc& r) {
     return Refuse(
         absl::StrCat("a reallocation refers to stack ", r.stack, ", which was never defined"));
   }
+  if (r.domain == trace::Domain::kTraced) return Refuse("a reallocation in the traced domain");
   ++state_.events;
   ++state_.domains[static_cast<int>(r.domain)].reallocs;
   ++state_.all.reallocs;

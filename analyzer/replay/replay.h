@@ -84,6 +84,11 @@ class Replay {
   void Subtract(const Block& block);
   void Add(DomainTotals& totals, uint64_t size);
   uint8_t FlagsForNewBlock(StackId stack, trace::Domain domain);
+  void NoteTracedDomain(uint64_t traced_domain);
+  // An allocation of the traced domain at `address`: PyTraceMalloc_Track of a
+  // block it already tracks updates it (its size, its stack), as tracemalloc
+  // does. Returns whether it was such an update.
+  bool RetrackAt(uint64_t address);
   void UpdateCommonFlags();
   void NoteStackDefined(StackId stack);
   bool IsMain(FrameId frame);  // the outermost frame of the program's main code

@@ -72,6 +72,10 @@ struct ReplayState {
 
   DomainTotals domains[trace::kNumDomains];
   DomainTotals all;
+  // The tracemalloc domain numbers of the traced blocks (PyTraceMalloc_Track),
+  // in the order first seen; at most kMaxTracedDomains are kept.
+  std::vector<uint64_t> traced_domains;
+  static constexpr size_t kMaxTracedDomains = 16;
   uint64_t events = 0;
   uint64_t unmatched_frees = 0;  // frees of blocks allocated before recording (or paused)
   uint64_t replaced_blocks = 0;  // live blocks overwritten by an allocation at their address

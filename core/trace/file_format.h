@@ -19,9 +19,11 @@
 namespace arenatrace::trace {
 
 inline constexpr char kFileMagic[8] = {'\x89', 'A', 'T', 'R', 'A', 'C', 'E', '\n'};
-inline constexpr uint32_t kFormatVersion = 4;
+inline constexpr uint32_t kFormatVersion = 5;
 // Version 4 added the snapshot records and nothing else: a version 3 trace
-// reads as one without snapshots.
+// reads as one without snapshots. Version 5 added the traced domain (3) to
+// the memory records, with its extra field, and nothing else: a version 3 or
+// 4 trace reads as one without traced blocks.
 inline constexpr uint32_t kOldestReadableVersion = 3;
 inline constexpr size_t kFileHeaderSize = 16;
 

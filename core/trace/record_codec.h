@@ -452,6 +452,10 @@ class RecordTransposer {
       *transposer.records_++ = tag;
       transposer.ok_ = DispatchRecordType(tag, [&]<class R>() {
         R record{};
+        // The domain decides whether a traced block's extra field follows.
+        if constexpr (requires { record.domain; }) {
+          record.domain = static_cast<Domain>(tag >> kTagDomainShift);
+        }
         record.Fields(transposer);
         return transposer.ok_;
       });

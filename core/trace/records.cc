@@ -10,8 +10,14 @@ const char* DomainName(Domain domain) {
       return "mem";
     case Domain::kObj:
       return "obj";
+    case Domain::kTraced:
+      return "traced";
   }
   return "?";
+}
+
+const char* TracedDomainOwner(uint64_t traced_domain) {
+  return traced_domain == kNumpyTracedDomain ? "numpy" : nullptr;
 }
 
 }  // namespace arenatrace::trace

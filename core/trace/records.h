@@ -26,10 +26,18 @@
 
 namespace arenatrace::trace {
 
-// CPython's allocator domains, numbered as PyMemAllocatorDomain.
-enum class Domain : uint8_t { kRaw = 0, kMem = 1, kObj = 2 };
-inline constexpr unsigned kNumDomains = 3;
+// CPython's allocator domains, numbered as PyMemAllocatorDomain, and (format
+// version 5) the blocks extensions report with PyTraceMalloc_Track: numpy's
+// array data, which is allocated with malloc and never passes through
+// CPython's allocators. A traced block's record also carries the
+// tracemalloc domain number its extension gave (numpy's is 389047).
+enum class Domain : uint8_t { kRaw = 0, kMem = 1, kObj = 2, kTraced = 3 };
+inline constexpr unsigned kNumDomains = 4;  // all the tag's two bits can hold
 const char* DomainName(Domain domain);
+// numpy's tracemalloc domain (NPY_TRACE_DOMAIN in numpy's sources).
+inline constexpr uint64_t kNumpyTracedDomain = 389047;
+// The extension known to use a tracemalloc domain number ("numpy"), or null.
+const char* TracedDomainOwner(uint64_t traced_domain);
 
 enum class RecordType : uint8_t {
   kAlloc = 1,
@@ -94,17 +102,21 @@ inline size_t FreeStream(Domain domain, uint64_t size_class) {
          (size_class < kStreamClasses ? size_class : 0);
 }
 
+// `traced_domain`: for Domain::kTraced only (and only then written), the
+// tracemalloc domain number given to PyTraceMalloc_Track.
 struct Alloc {
   static constexpr RecordType kType = RecordType::kAlloc;
   Domain domain;
   uint64_t address;
   uint64_t size;
   uint32_t stack;
+  uint64_t traced_domain = 0;
   template <class V>
   void Fields(V& v) {
     v.Varint(size);
     v.Address(address, AllocStream(domain, size));
     v.StackRef(stack);
+    if (domain == Domain::kTraced) v.Varint(traced_domain);
   }
 };
 
@@ -118,32 +130,38 @@ struct AllocWeighted {
   uint64_t size;
   uint32_t stack;
   uint64_t weight;
+  uint64_t traced_domain = 0;  // as Alloc's
   template <class V>
   void Fields(V& v) {
     v.Varint(size);
     v.Address(address, AllocStream(domain, size));
     v.StackRef(stack);
     v.Varint(weight);
+    if (domain == Domain::kTraced) v.Varint(traced_domain);
   }
 };
 
 // `size_class`: StreamClassOfSize of the block when the recorder knows it
 // (arenatrace's allocator does, from the block's pool), else 0. Frees of one
 // class follow each other in steps as regular as its allocations'.
+// `traced_domain`: as Alloc's (PyTraceMalloc_Untrack's domain number).
 struct Free {
   static constexpr RecordType kType = RecordType::kFree;
   Domain domain;
   uint64_t address;
   uint64_t size_class = 0;
+  uint64_t traced_domain = 0;
   template <class V>
   void Fields(V& v) {
     v.Varint(size_class);
     v.Address(address, FreeStream(domain, size_class));
+    if (domain == Domain::kTraced) v.Varint(traced_domain);
   }
 };
 
 // One event, not free + alloc: the block at old_address now is `size` bytes
-// at `address` (which may be the same).
+// at `address` (which may be the same). Never of Domain::kTraced (the
+// reader refuses one).
 struct Realloc {
   static constexpr RecordType kType = RecordType::kRealloc;
   Domain domain;

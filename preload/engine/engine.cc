@@ -17,6 +17,7 @@
 #include "preload/engine/python_command_line.h"
 #include "preload/engine/recorder.h"
 #include "preload/engine/stats_report.h"
+#include "preload/engine/traced_hooks.h"
 #include "preload/engine_abi.h"
 #include "preload/log.h"
 
@@ -159,6 +160,8 @@ int Start(const ArenatraceStartInfo* info) {
     recording.argv = info->argv;
     recording.python_version = info->python_version;
     choice.record = StartRecording(recording);
+    // numpy's arrays and other blocks extensions report to tracemalloc.
+    if (choice.record) InstallTracedHooks();
     const SnapshotMode snapshots =
         g_options.snapshot == SnapshotChoice::kFinal    ? SnapshotMode::kFinal
         : g_options.snapshot == SnapshotChoice::kSignal ? SnapshotMode::kSignal

@@ -918,8 +918,9 @@ bool Sampled(ThreadState* thread, size_t size, uint64_t* weight) {
 bool Paused() { return g_pause_depth.load(std::memory_order_relaxed) != 0; }
 
 // Whether an event may take the lock's GIL-holder entry (see recorder_lock.h):
-// MEM and OBJ calls hold the GIL by CPython's rules, a RAW call when its
-// thread's state is attached; and only while no interpreter with its own GIL
+// MEM and OBJ calls hold the GIL by CPython's rules, a RAW or traced call
+// (PyTraceMalloc_Track may be called without the GIL) when its thread's
+// state is attached; and only while no interpreter with its own GIL
 // can run in parallel. When one appears, the fast entry closes for good.
 __attribute__((noinline)) void CloseFastEntryOnce() {
   static std::atomic<bool> closed{false};
@@ -933,7 +934,7 @@ inline bool EntersAsGilHolder(trace::Domain domain, bool attached) {
     CloseFastEntryOnce();
     return false;
   }
-  return attached || domain != trace::Domain::kRaw;
+  return attached || domain == trace::Domain::kMem || domain == trace::Domain::kObj;
 }
 
 class EventLock {
@@ -976,15 +977,16 @@ __attribute__((always_inline)) inline uint32_t InternStack(ThreadState* thread) 
 
 // Under the lock: the record for a new block at `ptr`, sampled or not.
 __attribute__((always_inline)) inline void PutAlloc(ThreadState* thread, trace::Domain domain,
-                                                    void* ptr, size_t size, uint64_t weight) {
+                                                    void* ptr, size_t size, uint64_t weight,
+                                                    uint64_t traced_domain = 0) {
   const uint32_t stack = InternStack(thread);
   const uint64_t address = reinterpret_cast<uint64_t>(ptr);
   if (g->options.sample_bytes == 0) {
-    trace::Alloc record{domain, address, size, stack};
+    trace::Alloc record{domain, address, size, stack, traced_domain};
     g->encoder.Put(record);
   } else {
     g->sampled.insert(address);
-    trace::AllocWeighted record{domain, address, size, stack, weight};
+    trace::AllocWeighted record{domain, address, size, stack, weight, traced_domain};
     g->encoder.Put(record);
   }
 }
@@ -992,11 +994,12 @@ __attribute__((always_inline)) inline void PutAlloc(ThreadState* thread, trace::
 // Under the lock: the record for a free of `ptr`, if its allocation was
 // recorded (always, unless sampling; nothing at all is written otherwise).
 __attribute__((always_inline)) inline void PutFree(ThreadState* thread, trace::Domain domain,
-                                                   void* ptr, uint64_t size_class) {
+                                                   void* ptr, uint64_t size_class,
+                                                   uint64_t traced_domain = 0) {
   const uint64_t address = reinterpret_cast<uint64_t>(ptr);
   if (g->options.sample_bytes != 0 && g->sampled.erase(address) == 0) return;
   Prologue(thread);
-  trace::Free record{domain, address, size_class};
+  trace::Free record{domain, address, size_class, traced_domain};
   g->encoder.Put(record);
 }
 
@@ -1027,6 +1030,34 @@ void RecordFree(trace::Domain domain, void* ptr, uint64_t size_class) {
   if (domain == trace::Domain::kObj) g->stacks->NoticeObjectFree(ptr, size_class);
   if (g_recording.load(std::memory_order_relaxed) && !Full()) {
     PutFree(thread, domain, ptr, size_class);
+  }
+}
+
+// As RecordAlloc and RecordFree for the RAW domain: the GIL may not be held
+// (the stack is then the empty one), and the lock's GIL-holder entry is
+// taken only by a thread whose state is attached.
+void RecordTracedAlloc(uint64_t traced_domain, void* ptr, size_t size) {
+  if (ptr == nullptr || Paused()) return;
+  ThreadState* thread = CurrentThread();
+  if (thread == nullptr) return;
+  uint64_t weight = 0;
+  if (g->options.sample_bytes != 0 && !Sampled(thread, size, &weight)) return;
+  const bool attached = WalkStack(thread);
+  EventLock lock(EntersAsGilHolder(trace::Domain::kTraced, attached));
+  if (g_recording.load(std::memory_order_relaxed) && !Full()) {
+    Prologue(thread);
+    PutAlloc(thread, trace::Domain::kTraced, ptr, size, weight, traced_domain);
+  }
+}
+
+void RecordTracedFree(uint64_t traced_domain, void* ptr) {
+  if (ptr == nullptr) return;
+  ThreadState* thread = CurrentThread();
+  if (thread == nullptr) return;
+  const bool attached = arenatrace_attached_thread_state() != nullptr;
+  EventLock lock(EntersAsGilHolder(trace::Domain::kTraced, attached));
+  if (g_recording.load(std::memory_order_relaxed) && !Full()) {
+    PutFree(thread, trace::Domain::kTraced, ptr, 0, traced_domain);
   }
 }
 

@@ -47,6 +47,12 @@ void RecordAlloc(trace::Domain domain, void* ptr, size_t size);
 // `size_class`: see trace::Free (0 when unknown).
 void RecordFree(trace::Domain domain, void* ptr, uint64_t size_class);
 
+// A block an extension reported with PyTraceMalloc_Track(traced_domain, ptr,
+// size), and its PyTraceMalloc_Untrack: trace::Domain::kTraced. Callable
+// from any thread, with or without the GIL (as the RAW domain's events).
+void RecordTracedAlloc(uint64_t traced_domain, void* ptr, size_t size);
+void RecordTracedFree(uint64_t traced_domain, void* ptr);
+
 // Holds the recorder's lock across a realloc: Begin, call the allocator, End.
 void BeginRealloc(trace::Domain domain);
 void EndRealloc(trace::Domain domain, void* old_ptr, void* new_ptr, size_t size);

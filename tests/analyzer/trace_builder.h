@@ -101,6 +101,15 @@ class TraceBuilder {
     trace::Realloc record{domain, old_address, address, size, stack};
     Put(record);
   }
+  // PyTraceMalloc_Track / Untrack: the traced domain.
+  void Track(uint64_t address, uint64_t size, uint32_t stack, uint64_t traced_domain) {
+    trace::Alloc record{trace::Domain::kTraced, address, size, stack, traced_domain};
+    Put(record);
+  }
+  void Untrack(uint64_t address, uint64_t traced_domain) {
+    trace::Free record{trace::Domain::kTraced, address, 0, traced_domain};
+    Put(record);
+  }
   void Mark(const std::string& label) {
     trace::Mark record{label};
     Put(record);

@@ -46,6 +46,9 @@ void PutEveryRecord(RecordEncoder& encoder, uint64_t micros) {
     encoder.Put(alloc);
   }
   Free free{Domain::kObj, 0x7f0000001000, 2};
+  // numpy's array data (PyTraceMalloc_Track and Untrack): the traced domain.
+  Alloc track{Domain::kTraced, 0x7f0000100000, 40000000, 1, kNumpyTracedDomain};
+  Free untrack{Domain::kTraced, 0x7f0000100000, 0, kNumpyTracedDomain};
   Realloc realloc{Domain::kMem, 0x7f0000002000, 0x7f0000003000, 900, 1};
   AllocWeighted weighted{Domain::kRaw, 0x7f0000004000, 100, 1, 4096};
   Rss rss{1 << 20};
@@ -59,6 +62,8 @@ void PutEveryRecord(RecordEncoder& encoder, uint64_t micros) {
   Lost lost{1, "x"};
   ThreadSwitch thread_switch{0};
   encoder.Put(free);
+  encoder.Put(track);
+  encoder.Put(untrack);
   encoder.Put(realloc);
   encoder.Put(weighted);
   encoder.Put(rss);

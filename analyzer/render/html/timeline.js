@@ -10,8 +10,11 @@ AT.Timeline = class {
     this.onRange = onRange;
     const t = timeline, x = t.micros.map((m) => m / 1e6);
     const orNull = (v) => (v ? v : null);  // a column with no sample draws no point
+    // "traced": blocks extensions report with PyTraceMalloc_Track (numpy's
+    // arrays); absent from reports of older analyzers.
+    const traced = t.domains_max.traced || t.micros.map(() => 0);
     const data = [x, t.heap_max, t.heap_min, t.domains_max.raw, t.domains_max.mem,
-                  t.domains_max.obj, t.rss_max.map(orNull)];
+                  t.domains_max.obj, traced, t.rss_max.map(orNull)];
     const bytes = (u, v) => (v === null || v === undefined ? "-" : AT.bytes(v));
     const series = [
       { label: "time", value: (u, v) => (v === null ? "-" : AT.seconds(v * 1e6)) },
@@ -20,6 +23,7 @@ AT.Timeline = class {
       { label: "raw", stroke: "#8e44ad", width: 1, value: bytes, show: false },
       { label: "mem", stroke: "#2e86c1", width: 1, value: bytes },
       { label: "obj", stroke: "#27ae60", width: 1, value: bytes },
+      { label: "traced", stroke: "#d68910", width: 1, value: bytes, show: traced.some((v) => v > 0) },
       { label: "RSS", stroke: "#555", width: 1, dash: [4, 3], spanGaps: true, value: bytes },
     ];
     const width = () => Math.max(320, element.clientWidth || 800);

@@ -70,6 +70,50 @@ TEST(ReplayTest, FreesOfUnknownBlocksAndOverwrittenBlocksAreCounted) {
   EXPECT_EQ(replay->state().all.heap, 32u);
 }
 
+// PyTraceMalloc_Track of a block already tracked updates it, as tracemalloc
+// does; Untrack releases traced blocks only; the domain numbers are kept.
+TEST(ReplayTest, TracedBlocksFollowTracemallocsRules) {
+  TraceBuilder b;
+  b.Thread(1, "MainThread");
+  const uint32_t s = b.Stack({{"f", "a.py", 3}});
+  b.Alloc(0x1000, 64, s, trace::Domain::kRaw);
+  b.Track(0x2000, 40000000, s, trace::kNumpyTracedDomain);
+  b.Track(0x2000, 50000000, s, trace::kNumpyTracedDomain);  // numpy's realloc in place
+  b.Track(0x3000, 1000, s, 7);
+  b.Untrack(0x3000, 7);
+  b.Untrack(0x1000, 7);  // never tracked: the RAW block stays
+  b.Untrack(0x4000, 7);  // tracked before recording began
+  b.End();
+  auto replay = ReplayOf(b, {});
+  const ReplayState& st = replay->state();
+  const DomainTotals& traced = st.domains[static_cast<int>(trace::Domain::kTraced)];
+  EXPECT_EQ(traced.allocs, 2u);
+  EXPECT_EQ(traced.reallocs, 1u);
+  EXPECT_EQ(traced.frees, 3u);
+  EXPECT_EQ(traced.heap, 50000000u);
+  EXPECT_EQ(traced.peak_heap, 50001000u);
+  EXPECT_EQ(traced.bytes_allocated, 90001000u);
+  EXPECT_EQ(st.domains[static_cast<int>(trace::Domain::kRaw)].heap, 64u);
+  EXPECT_EQ(st.unmatched_frees, 2u);
+  EXPECT_EQ(st.replaced_blocks, 0u);
+  EXPECT_EQ(st.traced_domains, (std::vector<uint64_t>{trace::kNumpyTracedDomain, 7}));
+  ASSERT_NE(replay->LiveBlock(0x2000), nullptr);
+  EXPECT_EQ(replay->LiveBlock(0x2000)->domain, trace::Domain::kTraced);
+}
+
+TEST(ReplayTest, ATracedReallocIsRefused) {
+  TraceBuilder b;
+  b.Thread(1, "MainThread");
+  const uint32_t s = b.Stack({{"f", "a.py", 3}});
+  b.Track(0x2000, 100, s, 7);
+  b.Realloc(0x2000, 0x3000, 200, s, trace::Domain::kTraced);
+  b.End();
+  auto replay = ReplayOf(b, {});
+  EXPECT_EQ(replay->state().stop, trace::ChunkStatus::kDamaged);
+  EXPECT_NE(replay->state().problem.find("a reallocation in the traced domain"), std::string::npos)
+      << replay->state().problem;
+}
+
 TEST(ReplayTest, SampledFreesCountTheBlocksTheyStandFor) {
   TraceBuilder b;
   b.header().sample_bytes = 4096;
