@@ -12,8 +12,9 @@
 #include <pthread.h>
 #if PY_VERSION_HEX >= 0x030E0000
 #include <internal/pycore_interpframe.h> /* the frame struct moved here in 3.14 */
-#elif PY_VERSION_HEX >= 0x030B0000
-#include <internal/pycore_frame.h>
+#endif
+#if PY_VERSION_HEX >= 0x030B0000
+#include <internal/pycore_frame.h> /* the frame states */
 #endif
 #if PY_VERSION_HEX >= 0x030C0000
 #include <internal/pycore_object.h> /* _PyType_PreHeaderSize */
@@ -94,6 +95,23 @@ void arenatrace_for_each_frame_local(PyThreadState* tstate, ArenatraceLocalVisit
   for (PyFrameObject* frame = tstate->frame; frame != NULL; frame = frame->f_back) {
     VisitFrameLocals(frame, visit, context);
   }
+}
+
+static int IsGenerator(PyObject* object) {
+  return PyGen_Check(object) || PyCoro_CheckExact(object) || PyAsyncGen_CheckExact(object);
+}
+
+int arenatrace_holds_frame_locals(PyObject* object) {
+  return IsGenerator(object) || PyFrame_Check(object);
+}
+
+void arenatrace_for_each_held_local(PyObject* object, ArenatraceLocalVisit visit, void* context) {
+  if (PyFrame_Check(object)) VisitFrameLocals((PyFrameObject*)object, visit, context);
+}
+
+PyObject* arenatrace_generator_frame(PyObject* object) {
+  /* Generators, coroutines and async generators share their head. */
+  return IsGenerator(object) ? (PyObject*)((PyGenObject*)object)->gi_frame : NULL;
 }
 
 #else
@@ -182,6 +200,15 @@ static inline PyObject* FrameLocal(_PyInterpreterFrame* frame, int slot) {
 #endif
 }
 
+static void VisitInterpreterFrameLocals(_PyInterpreterFrame* frame, PyCodeObject* code,
+                                        ArenatraceLocalVisit visit, void* context) {
+  PyObject* names = code->co_localsplusnames;
+  for (int slot = 0; slot < code->co_nlocalsplus; ++slot) {
+    PyObject* value = FrameLocal(frame, slot);
+    if (value != NULL) visit(context, code, PyTuple_GET_ITEM(names, slot), value);
+  }
+}
+
 void arenatrace_for_each_frame_local(PyThreadState* tstate, ArenatraceLocalVisit visit,
                                      void* context) {
 #if PY_VERSION_HEX >= 0x030D0000
@@ -203,12 +230,30 @@ void arenatrace_for_each_frame_local(PyThreadState* tstate, ArenatraceLocalVisit
                           FrameInstruction(frame) < first + code->_co_firsttraceable)) {
       continue;
     }
-    PyObject* names = code->co_localsplusnames;
-    for (int slot = 0; slot < code->co_nlocalsplus; ++slot) {
-      PyObject* value = FrameLocal(frame, slot);
-      if (value != NULL) visit(context, code, PyTuple_GET_ITEM(names, slot), value);
-    }
+    VisitInterpreterFrameLocals(frame, code, visit, context);
   }
+}
+
+int arenatrace_holds_frame_locals(PyObject* object) {
+  return PyGen_Check(object) || PyCoro_CheckExact(object) || PyAsyncGen_CheckExact(object);
+}
+
+void arenatrace_for_each_held_local(PyObject* object, ArenatraceLocalVisit visit, void* context) {
+  if (!arenatrace_holds_frame_locals(object)) return;
+  /* Generators, coroutines and async generators share their head; the
+   * frame is inside the object, its locals valid until it is cleared. */
+  PyGenObject* generator = (PyGenObject*)object;
+  if (generator->gi_frame_state >= FRAME_CLEARED) return;
+  /* An array of pointers before 3.14, the frame itself from 3.14. */
+  _PyInterpreterFrame* frame =
+      (_PyInterpreterFrame*)((char*)generator + offsetof(PyGenObject, gi_iframe));
+  PyCodeObject* code = FrameCode(frame);
+  if (code != NULL) VisitInterpreterFrameLocals(frame, code, visit, context);
+}
+
+PyObject* arenatrace_generator_frame(PyObject* object) {
+  (void)object;
+  return NULL;
 }
 
 #endif

@@ -53,6 +53,19 @@ typedef void (*ArenatraceLocalVisit)(void* context, PyCodeObject* code, PyObject
 void arenatrace_for_each_frame_local(PyThreadState* tstate, ArenatraceLocalVisit visit,
                                      void* context);
 
+// Whether `object` is a generator, coroutine or async generator (and,
+// before 3.11, a frame object): what the next two functions read.
+int arenatrace_holds_frame_locals(PyObject* object);
+// The locals `object` holds, when it holds a frame's: a generator,
+// coroutine or async generator from 3.11 (its frame lives inside it), a
+// frame object before 3.11 (then a generator holds its frame object:
+// arenatrace_generator_frame gives it). Nothing for other objects, or a
+// generator that has finished.
+void arenatrace_for_each_held_local(PyObject* object, ArenatraceLocalVisit visit, void* context);
+// Before 3.11, a generator's, coroutine's or async generator's frame
+// object; NULL otherwise (and from 3.11, where there is none to name).
+PyObject* arenatrace_generator_frame(PyObject* object);
+
 // A str object's text as UTF-8, copied into `out` (truncated to fit,
 // NUL-terminated), without allocating; "" for anything else.
 void arenatrace_copy_utf8(PyObject* text, char* out, size_t size);

@@ -68,11 +68,12 @@ class SnapshotWriter {
   uint64_t Name(std::string_view text) {
     if (text.size() > kMaxNameBytes) text = text.substr(0, kMaxNameBytes);
     NameTable& names = Names();
+    // Looked up first: most names are met many times, and a key is a copy.
+    const auto found = names.ids.find(absl::string_view(text.data(), text.size()));
+    if (found != names.ids.end()) return found->second;
     auto [it, inserted] = names.ids.try_emplace(std::string(text), names.ids.size() + 1);
-    if (inserted) {
-      trace::SnapshotName record{it->second, it->first};
-      Put(record);
-    }
+    trace::SnapshotName record{it->second, it->first};
+    Put(record);
     return it->second;
   }
 
@@ -213,9 +214,41 @@ class Capture {
     }
   }
 
+  static void OnLocal(void* context, PyCodeObject*, PyObject* name, PyObject* value) {
+    OnNamedValue(context, name, value);
+  }
+
   static void OnNamedValue(void* context, PyObject* name, PyObject* value) {
     auto* capture = static_cast<Capture*>(context);
     capture->named_values_.try_emplace(value, name);
+  }
+
+  // dict_traverse visits the entries in their order (each value, then its
+  // key unless every key is a str), the order PyDict_Next gives them: each
+  // value's edge is found by walking forward, with no table of values.
+  // False, having named nothing, when the orders differ.
+  bool NameDictEdgesInOrder(PyObject* dict) {
+    Py_ssize_t position = 0;
+    PyObject* key;
+    PyObject* value;
+    size_t next = 0;
+    dict_labels_.clear();
+    while (PyDict_Next(dict, &position, &key, &value)) {
+      size_t j = next;
+      while (j < referents_.size() && referents_[j] != value) ++j;
+      if (j == referents_.size()) return false;
+      if (PyUnicode_Check(key)) dict_labels_.emplace_back(j, KeyLabel(key));
+      next = j + 1;
+    }
+    for (const auto& [j, label] : dict_labels_) labels_[j] = label;
+    return true;
+  }
+
+  // A str key's edge label; keys are shared by many dicts (attribute names).
+  uint64_t KeyLabel(PyObject* key) {
+    auto [it, inserted] = key_labels_.try_emplace(key, 0);
+    if (inserted) it->second = trace::EdgeLabelOfName(writer_->Name(Utf8(key)));
+    return it->second;
   }
 
   // Names every edge to a value found in `named_values_`.
@@ -223,9 +256,7 @@ class Capture {
     for (size_t j = 0; j < referents_.size(); ++j) {
       if (labels_[j] != 0) continue;
       auto it = named_values_.find(referents_[j]);
-      if (it != named_values_.end()) {
-        labels_[j] = trace::EdgeLabelOfName(writer_->Name(Utf8(it->second)));
-      }
+      if (it != named_values_.end()) labels_[j] = KeyLabel(it->second);
     }
   }
 
@@ -235,7 +266,9 @@ class Capture {
   void NameEdges(PyObject* object) {
     if (referents_.empty()) return;
     named_values_.clear();
-    if (PyDict_Check(object)) {
+    if (PyDict_CheckExact(object) && NameDictEdgesInOrder(object)) {
+      return;
+    } else if (PyDict_Check(object)) {
       Py_ssize_t position = 0;
       PyObject* key;
       PyObject* value;
@@ -280,6 +313,10 @@ class Capture {
       NameEdge(type->tp_mro, "__mro__");
       NameEdge(type->tp_bases, "__bases__");
       NameEdge(reinterpret_cast<PyObject*>(type->tp_base), "__base__");
+    } else if (arenatrace_holds_frame_locals(object)) {
+      // A suspended generator's locals (in its frame object before 3.11).
+      NameEdge(arenatrace_generator_frame(object), "gi_frame");
+      arenatrace_for_each_held_local(object, &OnLocal, this);
     } else {
       NameEdge(arenatrace_existing_instance_dict(object), "__dict__");
       arenatrace_for_each_inline_attribute(object, &OnNamedValue, this);
@@ -297,6 +334,9 @@ class Capture {
   absl::flat_hash_set<PyObject*> excluded_;
   absl::flat_hash_map<PyTypeObject*, uint64_t> type_names_;
   absl::flat_hash_map<PyObject*, PyObject*> named_values_;
+  // Alive for the whole capture: nothing is freed while no Python code runs.
+  absl::flat_hash_map<PyObject*, uint64_t> key_labels_;
+  std::vector<std::pair<size_t, uint64_t>> dict_labels_;
   std::vector<trace::SnapshotRoot> roots_;
   std::vector<PyObject*> referents_;
   std::vector<uint64_t> labels_;

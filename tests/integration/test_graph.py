@@ -140,6 +140,61 @@ class GraphTest(TestCase):
                          if "local 'closure' of work()" in p["root"]]
         self.assertEqual(closure_paths, [["__closure__", "[0]", "cell_contents"]])
 
+    def test_a_generator_a_bound_method_and_a_threads_local_name_their_edges(self):
+        source = """
+            import threading, arenatrace
+
+            class InGenerator: pass
+            class OfMethod: pass
+            class InThread: pass
+
+            def produce():
+                held_by_generator = InGenerator()
+                yield 1
+                yield held_by_generator
+
+            class Owner:
+                def __init__(self):
+                    self.item = OfMethod()
+                def method(self):
+                    return self.item
+
+            suspended = produce()
+            next(suspended)
+            bound = Owner().method
+
+            started, done = threading.Event(), threading.Event()
+            def worker():
+                held_in_thread = InThread()
+                started.set()
+                done.wait()
+            thread = threading.Thread(target=worker, name="worker-1")
+            thread.start()
+            started.wait()
+            arenatrace.snapshot("three")
+            done.set()
+            thread.join()
+        """
+        with tempfile.TemporaryDirectory() as tmp:
+            result, trace, _ = record(source, tmp)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            reports = {}
+            for type_name in ("InGenerator", "OfMethod", "InThread"):
+                status, reports[type_name], stderr = graph(trace, "--snapshot", "1", "--type",
+                                                           type_name, "--paths", "1")
+                self.assertEqual(status, 0, stderr)
+        [path] = reports["InGenerator"]["query"]["paths"]
+        # The suspended generator's local (in its frame object before 3.11).
+        self.assertEqual(edges(path)[-1], "held_by_generator", path)
+        self.assertEqual(path["steps"][-2]["type"], "frame" if "gi_frame" in edges(path)
+                         else "generator")
+        [path] = reports["OfMethod"]["query"]["paths"]
+        self.assertIn("__self__", edges(path))
+        self.assertEqual(edges(path)[-1], "item")
+        [path] = reports["InThread"]["query"]["paths"]
+        self.assertEqual(path["root_kind"], "frame")
+        self.assertIn("worker-1: local 'held_in_thread' of worker()", path["root"])
+
     def test_cycles_left_to_a_disabled_collector_are_garbage(self):
         source = """
             import gc, arenatrace
