@@ -1003,9 +1003,11 @@ __attribute__((always_inline)) inline void PutFree(ThreadState* thread, trace::D
   g->encoder.Put(record);
 }
 
-}  // namespace
-
-void RecordAlloc(trace::Domain domain, void* ptr, size_t size) {
+// An allocation of any domain (traced_domain: the tracemalloc domain number
+// of a kTraced one); inlined into each caller, so the OBJ/MEM path pays
+// nothing for the traced one's extra field.
+__attribute__((always_inline)) inline void RecordAllocIn(trace::Domain domain, void* ptr,
+                                                         size_t size, uint64_t traced_domain) {
   if (ptr == nullptr || Paused()) return;
   ThreadState* thread = CurrentThread();
   if (thread == nullptr) return;
@@ -1015,8 +1017,14 @@ void RecordAlloc(trace::Domain domain, void* ptr, size_t size) {
   EventLock lock(EntersAsGilHolder(domain, attached));
   if (g_recording.load(std::memory_order_relaxed) && !Full()) {
     Prologue(thread);
-    PutAlloc(thread, domain, ptr, size, weight);
+    PutAlloc(thread, domain, ptr, size, weight, traced_domain);
   }
+}
+
+}  // namespace
+
+void RecordAlloc(trace::Domain domain, void* ptr, size_t size) {
+  RecordAllocIn(domain, ptr, size, 0);
 }
 
 void RecordFree(trace::Domain domain, void* ptr, uint64_t size_class) {
@@ -1037,17 +1045,7 @@ void RecordFree(trace::Domain domain, void* ptr, uint64_t size_class) {
 // (the stack is then the empty one), and the lock's GIL-holder entry is
 // taken only by a thread whose state is attached.
 void RecordTracedAlloc(uint64_t traced_domain, void* ptr, size_t size) {
-  if (ptr == nullptr || Paused()) return;
-  ThreadState* thread = CurrentThread();
-  if (thread == nullptr) return;
-  uint64_t weight = 0;
-  if (g->options.sample_bytes != 0 && !Sampled(thread, size, &weight)) return;
-  const bool attached = WalkStack(thread);
-  EventLock lock(EntersAsGilHolder(trace::Domain::kTraced, attached));
-  if (g_recording.load(std::memory_order_relaxed) && !Full()) {
-    Prologue(thread);
-    PutAlloc(thread, trace::Domain::kTraced, ptr, size, weight, traced_domain);
-  }
+  RecordAllocIn(trace::Domain::kTraced, ptr, size, traced_domain);
 }
 
 void RecordTracedFree(uint64_t traced_domain, void* ptr) {

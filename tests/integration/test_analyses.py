@@ -375,8 +375,9 @@ class AnalysesTest(TestCase):
         self.assertIn("default-src 'none'", page)
         start = page.index('<script id="arenatrace-data" type="application/json">')
         data = json.loads(page[page.index(">", start) + 1:page.index("</script>", start)])
+        # "retained": the trace has the snapshot taken at finalisation.
         self.assertEqual([v["name"] for v in data["views"]],
-                         ["peak", "leaks", "allocated", "temporary", "threads"])
+                         ["peak", "leaks", "allocated", "temporary", "retained", "threads"])
         tree = data["views"][0]["tree"]
         process = only_process(peak)
         self.assertEqual(tree["total_bytes"], process["peak"]["peak_bytes"])
