@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
+#include "core/memory/address_set.h"
 #include "core/trace/byte_buffer.h"
 #include "core/trace/record_codec.h"
 #include "preload/cpython/heap_objects.h"
@@ -132,9 +132,13 @@ class Capture {
 
   // `held_by_us`: a reference the snapshot's own lists hold, not counted.
   void Add(PyObject* object, uint8_t generation, bool held_by_us) {
-    if (found_.insert(object).second) nodes_.push_back({object, generation, held_by_us});
+    if (found_.Insert(object)) nodes_.push_back({object, generation, held_by_us});
   }
-  void Exclude(PyObject* object) { excluded_.insert(object); }
+  // The snapshot's own lists, one per GC generation.
+  void Exclude(PyObject* list) {
+    if (excluded_count_ < kMaxExcluded) excluded_[excluded_count_++] = list;
+  }
+  void Reserve(size_t objects) { nodes_.reserve(objects); }
 
   void AddRoot(trace::SnapshotRootKind kind, std::string_view name, PyObject* object) {
     Add(object, kNoGeneration, false);
@@ -183,13 +187,20 @@ class Capture {
     ++objects_;
     for (size_t j = 0; j < referents_.size(); ++j) {
       PyObject* referent = referents_[j];
-      if (excluded_.contains(referent)) continue;
+      if (IsExcluded(referent)) continue;
       Add(referent, kNoGeneration, false);
       trace::SnapshotEdge edge{reinterpret_cast<uint64_t>(referent), labels_[j]};
       writer_->Put(edge);
       ++edges_;
     }
     arenatrace_for_each_owned_buffer(object, &OnBuffer, this);
+  }
+
+  bool IsExcluded(PyObject* object) const {
+    for (size_t i = 0; i < excluded_count_; ++i) {
+      if (excluded_[i] == object) return true;
+    }
+    return false;
   }
 
   static void OnBuffer(void* context, const void* block) {
@@ -330,8 +341,10 @@ class Capture {
   SnapshotWriter* writer_;
   PyObject* module_key_;
   std::vector<Node> nodes_;
-  absl::flat_hash_set<PyObject*> found_;
-  absl::flat_hash_set<PyObject*> excluded_;
+  memory::AddressSet found_;
+  static constexpr size_t kMaxExcluded = 3;
+  PyObject* excluded_[kMaxExcluded] = {};
+  size_t excluded_count_ = 0;
   absl::flat_hash_map<PyTypeObject*, uint64_t> type_names_;
   absl::flat_hash_map<PyObject*, PyObject*> named_values_;
   // Alive for the whole capture: nothing is freed while no Python code runs.
@@ -380,7 +393,8 @@ void CaptureHeap(SnapshotWriter* writer, PyObject* gc) {
   // Every tracked object, by generation. The lists are kept until the end
   // (their references are not counted) and the collector is off meanwhile:
   // no object found may be freed or move while it is being read.
-  std::vector<PyObject*> lists;
+  PyObject* lists[3] = {};
+  size_t tracked = 0;
   for (int generation = 0; generation < 3; ++generation) {
     PyObject* list = PyObject_CallMethod(gc, "get_objects", "i", generation);
     if (list == nullptr || !PyList_Check(list)) {
@@ -388,8 +402,16 @@ void CaptureHeap(SnapshotWriter* writer, PyObject* gc) {
       Py_XDECREF(list);
       continue;
     }
-    lists.push_back(list);
+    lists[generation] = list;
     capture.Exclude(list);
+    tracked += PyList_GET_SIZE(list);
+  }
+  // Untracked objects (str, int ...) are found as referents, about as many
+  // as the tracked ones in typical heaps.
+  capture.Reserve(2 * tracked + 1024);
+  for (int generation = 0; generation < 3; ++generation) {
+    PyObject* list = lists[generation];
+    if (list == nullptr) continue;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); ++i) {
       capture.Add(PyList_GET_ITEM(list, i), static_cast<uint8_t>(generation), true);
     }
@@ -409,7 +431,7 @@ void CaptureHeap(SnapshotWriter* writer, PyObject* gc) {
     arenatrace_for_each_frame_local(tstate, &OnFrameLocal, &context);
   }
   capture.WriteObjects();
-  for (PyObject* list : lists) Py_DECREF(list);
+  for (PyObject* list : lists) Py_XDECREF(list);
 }
 
 void OnSnapshotSignal(int signal_number, siginfo_t* info, void* context) {
