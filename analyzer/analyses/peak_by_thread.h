@@ -1,17 +1,16 @@
 // The heap at its peak split by thread: the same exact high-water moment as
 // `peak` (peak.h, the same lazy copy of what changed), with each thread's
 // share under a frame naming the thread, so that a page can show one
-// thread's part of the peak. Kept per (thread, stack) pair that allocated,
-// so memory stays proportional to the stacks times the threads using them.
+// thread's part of the peak (thread_split.h).
 #ifndef ARENATRACE_ANALYZER_ANALYSES_PEAK_BY_THREAD_H_
 #define ARENATRACE_ANALYZER_ANALYSES_PEAK_BY_THREAD_H_
 
 #include <cstdint>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "analyzer/analyses/per_stack.h"
 #include "analyzer/analyses/stack_profile.h"
+#include "analyzer/analyses/thread_split.h"
 #include "analyzer/replay/observer.h"
 
 namespace arenatrace::analyzer {
@@ -34,26 +33,16 @@ class PeakByThreadAnalysis : public ReplayObserver {
 
  private:
   struct PairState {
-    uint64_t key;  // thread << 32 | stack
     Amount live;
     Amount at_peak;
     bool dirty = false;
   };
-  PairState& StateOf(const Block& block);
   void Touch(uint32_t index);
   void Commit();
 
   uint64_t from_, to_, after_seq_, to_seq_;
   bool in_window_ = true;
-  absl::flat_hash_map<uint64_t, uint32_t> index_;
-  // Per stack, the pair of the last thread that used it: most stacks are
-  // used by one thread, so most events find their pair without hashing.
-  struct LastPair {
-    uint32_t thread = UINT32_MAX;
-    uint32_t index = 0;
-  };
-  PerStack<LastPair> last_;
-  std::vector<PairState> pairs_;
+  ThreadSplit<PairState> split_;
   std::vector<uint32_t> dirty_;
   uint64_t heap_ = 0;
   uint64_t peak_ = 0;

@@ -36,7 +36,7 @@ int FlamegraphCommand(const std::vector<std::string>& args) {
   if (temporary) kind = StackAnalysisKind::kTemporary;
   if (retained) kind = StackAnalysisKind::kRetained;
   spec.views = {kind};
-  spec.threads = kind == StackAnalysisKind::kPeak;
+  spec.threads = true;  // the retained view has no threads: it is left whole
   return WriteReportPage(app, options, spec);
 }
 

@@ -14,6 +14,7 @@
 #include "analyzer/analyses/max_live.h"
 #include "analyzer/analyses/peak.h"
 #include "analyzer/analyses/peak_by_thread.h"
+#include "analyzer/analyses/stacks_by_thread.h"
 #include "analyzer/analyses/temporal_peaks.h"
 #include "analyzer/analyses/temporary.h"
 #include "analyzer/analyses/timeline.h"
@@ -44,6 +45,9 @@ struct ProcessAnalyses {
   std::unique_ptr<analyzer::TimelineAnalysis> timeline;
   std::unique_ptr<analyzer::MaxLiveAnalysis> max_live;
   std::unique_ptr<analyzer::PeakByThreadAnalysis> peak_by_thread;
+  std::unique_ptr<analyzer::LeaksByThreadAnalysis> leaks_by_thread;
+  std::unique_ptr<analyzer::AllocatedByThreadAnalysis> allocated_by_thread;
+  std::unique_ptr<analyzer::TemporaryByThreadAnalysis> temporary_by_thread;
   std::unique_ptr<analyzer::PeakResult> peak_result;
   // The last snapshot of the object graph (or --snapshot's), for the leak
   // table's evidence and the retained view.
@@ -71,6 +75,23 @@ struct ProcessAnalyses {
     }
     return peak_result->profile;
   }
+
+  // The analysis split by thread (null: not kept, or not splittable).
+  const analyzer::StackProfile* ByThread(StackAnalysisKind kind) const {
+    switch (kind) {
+      case StackAnalysisKind::kPeak:
+        return peak_by_thread ? &peak_by_thread->profile() : nullptr;
+      case StackAnalysisKind::kLeaks:
+        return leaks_by_thread ? &leaks_by_thread->profile() : nullptr;
+      case StackAnalysisKind::kAllocated:
+        return allocated_by_thread ? &allocated_by_thread->profile() : nullptr;
+      case StackAnalysisKind::kTemporary:
+        return temporary_by_thread ? &temporary_by_thread->profile() : nullptr;
+      case StackAnalysisKind::kRetained:
+        return nullptr;  // a snapshot's objects have no thread
+    }
+    return nullptr;
+  }
 };
 
 bool Needs(const ReportPageSpec& spec, StackAnalysisKind kind) {
@@ -94,6 +115,10 @@ void AddObservers(const ReportPageSpec& spec, std::optional<size_t> snapshot,
   if (Needs(spec, StackAnalysisKind::kLeaks)) {
     p->leaks = std::make_unique<analyzer::LeaksAnalysis>();
     replay.Add(p->leaks.get());
+    if (spec.threads) {
+      p->leaks_by_thread = std::make_unique<analyzer::LeaksByThreadAnalysis>();
+      replay.Add(p->leaks_by_thread.get());
+    }
   }
   if (Needs(spec, StackAnalysisKind::kLeaks) || Needs(spec, StackAnalysisKind::kRetained)) {
     p->snapshot = std::make_unique<analyzer::graph::SnapshotGraphBuilder>(snapshot);
@@ -102,10 +127,18 @@ void AddObservers(const ReportPageSpec& spec, std::optional<size_t> snapshot,
   if (Needs(spec, StackAnalysisKind::kAllocated)) {
     p->allocated = std::make_unique<analyzer::AllocatedAnalysis>();
     replay.Add(p->allocated.get());
+    if (spec.threads) {
+      p->allocated_by_thread = std::make_unique<analyzer::AllocatedByThreadAnalysis>();
+      replay.Add(p->allocated_by_thread.get());
+    }
   }
   if (Needs(spec, StackAnalysisKind::kTemporary)) {
     p->temporary = std::make_unique<analyzer::TemporaryAnalysis>(spec.within);
     replay.Add(p->temporary.get());
+    if (spec.threads) {
+      p->temporary_by_thread = std::make_unique<analyzer::TemporaryByThreadAnalysis>(spec.within);
+      replay.Add(p->temporary_by_thread.get());
+    }
   }
   if (spec.tables) {
     p->gc = std::make_unique<analyzer::GcAnalysis>();
@@ -269,11 +302,20 @@ int WriteReportPage(const CLI::App& app, const CommonOptions& options, const Rep
                      {"tree", analyzer::PruneForFlameGraph(run, &frames).json}});
   }
 
-  // The peak by thread: a view of its own, each thread under its frame.
-  if (spec.threads && Needs(spec, StackAnalysisKind::kPeak)) {
+  // Each view split by thread, for the thread menu: the peak's is also a
+  // view of its own ("threads"), the others are shown only for one thread.
+  // A run whose processes have one thread each gets only the "threads"
+  // view: the others would repeat their views for that one thread.
+  const bool several_threads = std::any_of(
+      processes.begin(), processes.end(),
+      [](const ProcessAnalyses& p) { return p.replay.replay->state().threads.size() > 1; });
+  nlohmann::json thread_views = nlohmann::json::object();
+  for (StackAnalysisKind kind : spec.views) {
+    if (!spec.threads || processes.empty() || !processes[0].ByThread(kind)) continue;
+    if (kind != StackAnalysisKind::kPeak && !several_threads) continue;
     analyzer::StackProfile run;
     for (ProcessAnalyses& p : processes) {
-      const analyzer::StackProfile& profile = p.peak_by_thread->profile();
+      const analyzer::StackProfile& profile = *p.ByThread(kind);
       run.measure = profile.measure;
       const uint32_t under =
           processes.size() == 1
@@ -283,8 +325,12 @@ int WriteReportPage(const CLI::App& app, const CommonOptions& options, const Rep
                            {analyzer::ProcessLabel(loaded.run.traces[p.replay.index]), "", 0, 0}));
       run.Merge(profile, under);
     }
-    views.push_back(
-        {{"name", "threads"}, {"tree", analyzer::PruneForFlameGraph(run, &frames).json}});
+    nlohmann::json tree = analyzer::PruneForFlameGraph(run, &frames).json;
+    if (kind == StackAnalysisKind::kPeak) {
+      views.push_back({{"name", "threads"}, {"tree", std::move(tree)}});
+    } else {
+      thread_views[StackAnalysisName(kind)] = std::move(tree);
+    }
   }
 
   const analyzer::ListLimits limits{spec.top, 0};
@@ -330,6 +376,7 @@ int WriteReportPage(const CLI::App& app, const CommonOptions& options, const Rep
                          {"metric", spec.count ? "count" : "bytes"},
                          {"frames", frames.Json()},
                          {"views", views},
+                         {"thread_views", thread_views},
                          {"processes", process_list},
                          {"run_warnings", loaded.run.warnings}};
   const std::string title = absl::StrCat("arenatrace ", spec.command, ": ", options.trace);

@@ -348,7 +348,7 @@ worker.join()
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  test("choosing a thread shows its share of the peak alone", async () => {
+  test("choosing a thread shows its share of each view alone", async () => {
     const { page, seen, context } = await open(browser, report);
     assert.deepEqual(seen.errors, []);
     const options = await page.locator("#thread option").allTextContents();
@@ -356,7 +356,7 @@ worker.join()
     const main = options.find((o) => o.includes("MainThread"));
     assert.ok(worker && main, options.join(" | "));
     await page.selectOption("#thread", { label: worker });
-    assert.equal(await page.inputValue("#view"), "threads");
+    assert.equal(await page.inputValue("#view"), "peak");
     let shown = await rects(page);
     assert.equal(widestOf(shown, script).function, "worker_job");
     assert.equal(shown.filter((r) => r.function === "main_part").length, 0);
@@ -367,6 +367,21 @@ worker.join()
     shown = await rects(page);
     assert.equal(widestOf(shown, script).function, "main_part");
     assert.equal(shown.filter((r) => r.function === "worker_job").length, 0);
+    // The other views follow the thread: the worker allocated 30 MB, the
+    // main thread 10 MB, and only the main thread's list outlived the program.
+    await page.selectOption("#view", "allocated");
+    assert.equal(widestOf(await rects(page), script).function, "main_part");
+    assert.equal((await rects(page)).filter((r) => r.function === "worker_job").length, 0);
+    await page.selectOption("#thread", { label: worker });
+    assert.equal(widestOf(await rects(page), script).function, "worker_job");
+    assert.equal((await rects(page)).filter((r) => r.function === "main_part").length, 0);
+    await page.selectOption("#view", "leaks");
+    assert.equal((await rects(page)).filter((r) => r.function === "worker_job").length, 0);
+    await page.selectOption("#thread", { label: main });
+    assert.equal(widestOf(await rects(page), script).function, "main_part");
+    await page.selectOption("#thread", "-1");  // every thread again
+    const info = await page.locator("#flame-info").textContent();
+    assert.ok(info.startsWith("leaks: ") && !info.includes("thread"), info);
     await context.close();
   });
 });

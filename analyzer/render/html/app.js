@@ -41,24 +41,43 @@
     processes.forEach((p, i) => $("process").append(AT.el("option", { value: i }, p.label)));
   }
 
-  // Threads: the nodes of the "threads" view naming one (under its process
-  // when the run has several); choosing one shows that view for it alone.
+  // Threads: the frames naming one in the views split by thread (under its
+  // process when the run has several). Choosing one shows the current view
+  // for that thread alone, where the view is split by thread.
+  const threadTrees = { ...(data.thread_views || {}) };
   const threadsView = data.views.find((v) => v.name === "threads");
-  if (threadsView) {
-    const t = threadsView.tree;
-    const isThread = (i) => t.frame[i] >= 0 && frames.file(t.frame[i]) === "" &&
-                            frames.fn(t.frame[i]).startsWith("thread ");
-    const threadNodes = [];
-    for (let i = 1; i < t.parent.length; i++) if (isThread(i)) threadNodes.push(i);
-    if (threadNodes.length) {
-      $("thread-label").hidden = false;
-      $("thread").append(AT.el("option", { value: -1 }, "every thread"));
-      for (const i of threadNodes) {
-        const under = t.parent[i] > 0 ? frames.fn(t.frame[t.parent[i]]) + ": " : "";
-        $("thread").append(AT.el("option", { value: i }, under + frames.fn(t.frame[i])));
+  if (threadsView) threadTrees.peak = threadTrees.threads = threadsView.tree;
+  const isThreadFrame = (f) => f >= 0 && frames.file(f) === "" && frames.fn(f).startsWith("thread ");
+  const threads = [];  // {process: label or "", name}
+  {
+    const seen = new Set();
+    for (const t of Object.values(threadTrees)) {
+      for (let i = 1; i < t.parent.length; i++) {
+        if (!isThreadFrame(t.frame[i])) continue;
+        const process = t.parent[i] > 0 ? frames.fn(t.frame[t.parent[i]]) : "";
+        const key = process + "\0" + frames.fn(t.frame[i]);
+        if (!seen.has(key)) {
+          seen.add(key);
+          threads.push({ process, name: frames.fn(t.frame[i]) });
+        }
       }
     }
   }
+  if (threads.length) {
+    $("thread-label").hidden = false;
+    $("thread").append(AT.el("option", { value: -1 }, "every thread"));
+    threads.forEach((t, i) => $("thread").append(AT.el("option", { value: i }, (t.process ? t.process + ": " : "") + t.name)));
+  }
+  // The node of a thread in a split tree (-2: the thread has nothing there).
+  const threadNodeIn = (tree, thread) => {
+    for (let i = 1; i < tree.parent.length; i++) {
+      if (!isThreadFrame(tree.frame[i]) || frames.fn(tree.frame[i]) !== thread.name) continue;
+      const parent = tree.parent[i];
+      const process = parent > 0 ? frames.fn(tree.frame[parent]) : "";
+      if (process === thread.process) return i;
+    }
+    return -2;
+  };
 
   // The node standing for a process in a run's tree (its frame has no file).
   const processNodeIn = (tree, label) => {
@@ -88,12 +107,21 @@
       const view = data.views.find((v) => v.name === name);
       $("metric").disabled = false;
       flame.metric = $("metric").value;
-      flame.processNode = state.process >= 0 && processes.length > 1
-        ? processNodeIn(view.tree, processes[state.process].label) : -1;
-      if (name === "threads" && state.thread > 0) flame.processNode = state.thread;
-      flame.setTree(view.tree, null);
-      const shown = state.process >= 0 && processes.length > 1 ? ` in ${processes[state.process].label}` : "";
-      info = `${name}: ${view.tree.measure}; ${AT.bytes(flame.d.bytes[0])} in ${AT.count(flame.d.count[0])} blocks${shown}.`;
+      const thread = state.thread >= 0 ? threads[state.thread] : null;
+      const split = thread ? threadTrees[name] : null;
+      let tree = view.tree, shown = "";
+      if (split) {
+        tree = split;
+        flame.processNode = threadNodeIn(split, thread);
+        shown = ` in ${thread.process ? thread.process + ", " : ""}${thread.name}`;
+      } else {
+        flame.processNode = state.process >= 0 && processes.length > 1
+          ? processNodeIn(view.tree, processes[state.process].label) : -1;
+        if (state.process >= 0 && processes.length > 1) shown = ` in ${processes[state.process].label}`;
+        if (thread) shown += " (every thread: this view is not split by thread)";
+      }
+      flame.setTree(tree, null);
+      info = `${name}: ${tree.measure}; ${AT.bytes(flame.d.bytes[0])} in ${AT.count(flame.d.count[0])} blocks${shown}.`;
     }
     $("flame-title").textContent = `Flame graph: ${name}`;
     $("flame-info").textContent = info;
@@ -165,7 +193,7 @@
   $("process").addEventListener("change", () => selectProcess(Number($("process").value)));
   $("thread").addEventListener("change", () => {
     state.thread = Number($("thread").value);
-    selectView("threads");
+    showView();
   });
   $("search").addEventListener("input", () => flame.search($("search").value));
   const hide = () => flame.setHidden($("hide-import").checked, $("hide-files").value.trim());
