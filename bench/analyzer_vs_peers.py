@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 
-from bench_common import clean_env, version_of
+from bench_common import clean_env, has_memray, version_of
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKLOAD = os.path.join(HERE, "workloads", "record_pipeline.py")
@@ -56,11 +56,6 @@ def measured(argv, env=None):
             err.seek(0)
             sys.exit("benchmark run failed: %s\n%s" % (" ".join(argv), err.read()))
         return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
-
-
-def has_memray(python):
-    return subprocess.run([python, "-c", "import memray"], env=clean_env(),
-                          capture_output=True).returncode == 0
 
 
 def peers(python, tmp, scale):

@@ -22,3 +22,9 @@ def version_of(python):
         [python, "-c", "import platform, sysconfig; print(platform.python_version() + "
          "('t' if sysconfig.get_config_var('Py_GIL_DISABLED') else ''))"],
         capture_output=True, text=True).stdout.strip()
+
+
+def has_memray(python):
+    """Whether memray is importable by `python` (the peers' rows need it)."""
+    return subprocess.run([python, "-c", "import memray"], env=clean_env(),
+                          capture_output=True).returncode == 0

@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
-"""The HTML report on a huge trace: its size and how fast it opens.
+"""The HTML report on huge traces: its size, how long it takes to write, and
+how fast it opens, beside memray's flame graph page of the same program.
 
-Records bench/workloads/analysis_trace.py (about a million distinct stacks,
---events allocation/free events) with the last non-free-threaded
-interpreter the build found (or takes --trace), then times `arenatrace report` and measures the
-page's first paint in headless chromium (bench/paint_time.mjs, best of 3).
-Prints a Markdown table for docs/PERFORMANCE.md.
+For each --events count, records bench/workloads/analysis_trace.py (about a
+million distinct stacks) with the last non-free-threaded interpreter the
+build found (or takes --trace, one size only), times `arenatrace report`
+and measures the page's first paint in headless chromium
+(bench/paint_time.mjs, best of 3). Where that interpreter can import
+memray, the same program is recorded by `memray run` and its page written
+by `memray flamegraph`, timed and measured the same way; where it cannot,
+the table says so. Prints a Markdown table for docs/PERFORMANCE.md.
 
-    bench/report_size_and_paint.py [--build-dir build] [--events 30000000] [--trace T]
+    bench/report_size_and_paint.py [--build-dir build] [--events 1000000 10000000 30000000] [--trace T]
 """
 import argparse
 import json
@@ -24,10 +28,31 @@ from bench_common import clean_env, interpreters, version_of  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def timed_page(argv):
+    """Runs `argv` (which writes a page) in a process of its own, so that no
+    other child's RSS is counted: (seconds, max RSS in KiB)."""
+    started = time.monotonic()
+    max_rss = int(subprocess.run(
+        [sys.executable, "-c", "import resource, subprocess, sys; "
+         "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
+         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"] + argv,
+        capture_output=True, text=True, check=True, env=clean_env()).stdout)
+    return time.monotonic() - started, max_rss
+
+
+def paint_of(page, modules, chromium):
+    if not (chromium and os.path.isdir(modules)):
+        return "-", "-"
+    paint = json.loads(subprocess.run(
+        ["node", os.path.join(HERE, "paint_time.mjs"), modules, chromium, page, "3"],
+        capture_output=True, text=True, check=True).stdout)
+    return (f"{paint['first_paint_ms'] or 0:.0f} ms", f"{paint['ready_ms'] or 0:.0f} ms")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build-dir", default=os.path.join(HERE, "..", "build"))
-    parser.add_argument("--events", type=int, default=30_000_000)
+    parser.add_argument("--events", type=int, nargs="+", default=[1_000_000, 10_000_000, 30_000_000])
     parser.add_argument("--functions", type=int, default=100)
     parser.add_argument("--trace", help="an existing trace instead of recording one")
     args = parser.parse_args()
@@ -35,42 +60,59 @@ def main():
     arenatrace = os.path.join(build, "bin", "arenatrace")
     modules = os.path.join(build, "npm", "browser-tests", "node_modules")
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    python = [p for p in interpreters(build) if not version_of(p).endswith("t")][-1]
+    memray = has_memray(python) and not args.trace
+    workload = os.path.join(HERE, "workloads", "analysis_trace.py")
+    rows = []
     work = tempfile.mkdtemp(prefix="arenatrace-report-bench-")
     try:
-        trace = args.trace
-        python = "-"
-        if not trace:
-            python = [p for p in interpreters(build) if not version_of(p).endswith("t")][-1]
-            trace = os.path.join(work, "analysis.atrace")
-            started = time.monotonic()
-            subprocess.run([arenatrace, "run", "-o", trace, "--", python,
-                            os.path.join(HERE, "workloads", "analysis_trace.py"),
-                            str(args.events), str(args.functions)],
-                           env=clean_env(), check=True, stdout=subprocess.DEVNULL)
-            print(f"recorded in {time.monotonic() - started:.1f} s", file=sys.stderr)
-        summary = json.loads(subprocess.run([arenatrace, "summary", "--json", trace],
-                                            capture_output=True, text=True, check=True).stdout)
-        report = os.path.join(work, "report.html")
-        started = time.monotonic()
-        # In a process of its own, so that the recording's RSS is not counted.
-        max_rss = int(subprocess.run(
-            [sys.executable, "-c", "import resource, subprocess, sys; "
-             "subprocess.run(sys.argv[1:], check=True); "
-             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)",
-             arenatrace, "report", "-o", report, trace],
-            capture_output=True, text=True, check=True).stdout)
-        seconds = time.monotonic() - started
-        paint = {"first_paint_ms": None, "ready_ms": None}
-        if chromium and os.path.isdir(modules):
-            paint = json.loads(subprocess.run(
-                ["node", os.path.join(HERE, "paint_time.mjs"), modules, chromium, report, "3"],
-                capture_output=True, text=True, check=True).stdout)
-        print("| trace | events | trace size | report time | report max RSS | HTML size | first paint | flame graph drawn |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|")
-        print(f"| analysis_trace.py {args.events:,} events, {args.functions}^3 stacks ({version_of(python) if python != '-' else 'given'}) "
-              f"| {summary['events']:,} | {os.path.getsize(trace) / 2**20:.0f} MiB | {seconds:.1f} s "
-              f"| {max_rss / 1024:.0f} MiB | {os.path.getsize(report) / 2**20:.2f} MiB "
-              f"| {paint['first_paint_ms'] or 0:.0f} ms | {paint['ready_ms'] or 0:.0f} ms |")
+        for events in ([None] if args.trace else args.events):
+            trace = args.trace
+            if not trace:
+                trace = os.path.join(work, f"analysis-{events}.atrace")
+                started = time.monotonic()
+                subprocess.run([arenatrace, "run", "-o", trace, "--", python, workload,
+                                str(events), str(args.functions)],
+                               env=clean_env(), check=True, stdout=subprocess.DEVNULL)
+                print(f"recorded {events:,} in {time.monotonic() - started:.1f} s", file=sys.stderr)
+            summary = json.loads(subprocess.run([arenatrace, "summary", "--json", trace],
+                                                capture_output=True, text=True, check=True).stdout)
+            report = os.path.join(work, "report.html")
+            seconds, max_rss = timed_page([arenatrace, "report", "-o", report, trace])
+            first, ready = paint_of(report, modules, chromium)
+            what = (f"analysis_trace.py {events:,} events, {args.functions}^3 stacks"
+                    if events else "given trace")
+            rows.append(f"| {what} | arenatrace report | {summary['events']:,} "
+                        f"| {os.path.getsize(trace) / 2**20:.0f} MiB | {seconds:.1f} s "
+                        f"| {max_rss / 1024:.0f} MiB | {os.path.getsize(report) / 2**20:.2f} MiB "
+                        f"| {first} | {ready} |")
+            os.remove(report)
+            if memray:
+                capture = os.path.join(work, "memray.bin")
+                subprocess.run([python, "-m", "memray", "run", "-q", "-f", "-o", capture, workload,
+                                str(events), str(args.functions)],
+                               env=clean_env(), check=True, stdout=subprocess.DEVNULL)
+                page = os.path.join(work, "memray.html")
+                seconds, max_rss = timed_page(
+                    [python, "-m", "memray", "flamegraph", "-f", "-o", page, capture])
+                first, ready = paint_of(page, modules, chromium)
+                rows.append(f"| {what} | memray flamegraph | - "
+                            f"| {os.path.getsize(capture) / 2**20:.0f} MiB | {seconds:.1f} s "
+                            f"| {max_rss / 1024:.0f} MiB | {os.path.getsize(page) / 2**20:.2f} MiB "
+                            f"| {first} | {ready} |")
+                os.remove(capture)
+                os.remove(page)
+            if not args.trace:
+                os.remove(trace)
+        print(f"recorded by {python} ({version_of(python)}); memray: "
+              + ("recorded the same program" if memray else
+                 "given trace" if args.trace else f"not importable by {python}"))
+        print()
+        print("| trace | page | events | trace size | time to write | max RSS | HTML size "
+              "| first paint | flame graph drawn |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        for row in rows:
+            print(row)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
