@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 
-from bench_common import clean_env
+from bench_common import clean_env, has_memray
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 APPS = os.path.join(HERE, "real_apps")
@@ -76,11 +76,6 @@ def programs(tmp):
                    os.path.join(tests, "test_relational.py")],
         "functions": [os.path.join(APPS, "many_functions.py")],
     }
-
-
-def has_memray(python):
-    return subprocess.run([python, "-c", "import memray"], env=clean_env(),
-                          capture_output=True).returncode == 0
 
 
 def command(mode, python, args, arenatrace, trace, stats):

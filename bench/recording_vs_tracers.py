@@ -24,16 +24,11 @@ import sys
 import tempfile
 import time
 
-from bench_common import clean_env, interpreters, version_of
+from bench_common import clean_env, has_memray, interpreters, version_of
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKLOADS = ["object_churn", "dict_list_build", "string_build", "tree_build"]
 TRACERS = ["arenatrace", "tracemalloc", "memray"]
-
-
-def has_memray(python):
-    return subprocess.run([python, "-c", "import memray"], env=clean_env(),
-                          capture_output=True).returncode == 0
 
 
 def command(tracer, python, script, arenatrace, output):

@@ -23,7 +23,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_common import clean_env, interpreters, version_of  # noqa: E402
+from bench_common import clean_env, has_memray, interpreters, version_of  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
