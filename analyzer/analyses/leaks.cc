@@ -170,6 +170,8 @@ void LeaksAnalysis::Judge() {
   }
   // What each site allocated (also at stacks with nothing left alive).
   for (size_t i = 0; i < stacks.size(); ++i) {
+    // The table grows by doubling: slots past the trace's stacks are empty.
+    if (stacks[i].allocated.empty()) continue;
     auto it = by_site.find(symbols.Site(StackId(static_cast<uint32_t>(i))).value());
     if (it == by_site.end()) continue;
     it->second.allocated.bytes += stacks[i].allocated.bytes;
