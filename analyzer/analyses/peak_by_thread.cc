@@ -29,9 +29,11 @@ void PeakByThreadAnalysis::OnAlloc(uint64_t, const Block& block) {
   const bool in_window = in_window_ && block.seq > after_seq_ && block.seq <= to_seq_;
   const bool new_peak = in_window && heap_ + block.size > peak_;
   if (pending_ && !new_peak) Commit();
-  const uint32_t index = split_.IndexOf(block);
-  split_.pairs()[index].value.live.Add(block.size, block.count);
-  Touch(index);
+  if (block.thread.index() != 0) {
+    const uint32_t index = split_.IndexOf(block);
+    split_.pairs()[index].value.live.Add(block.size, block.count);
+    Touch(index);
+  }
   heap_ += block.size;
   if (new_peak) {
     peak_ = heap_;
@@ -41,21 +43,19 @@ void PeakByThreadAnalysis::OnAlloc(uint64_t, const Block& block) {
 
 void PeakByThreadAnalysis::OnRelease(uint64_t, const Block& block, Release) {
   if (pending_) Commit();
-  const uint32_t index = split_.IndexOf(block);
-  split_.pairs()[index].value.live.Remove(block.size, block.count);
-  Touch(index);
+  if (block.thread.index() != 0) {
+    const uint32_t index = split_.IndexOf(block);
+    split_.pairs()[index].value.live.Remove(block.size, block.count);
+    Touch(index);
+  }
   heap_ -= block.size;
 }
 
 void PeakByThreadAnalysis::OnEnd() {
   if (pending_) Commit();
-  profile_.measure = "live at the heap's peak, by thread";
-  split_.BuildProfile(
-      state(),
-      [](const PairState& s) {
-        return ProfileValues{s.at_peak.bytes, s.at_peak.count, 0, 0};
-      },
-      &profile_);
+  result_ = split_.Finish(state(), [](const PairState& s) {
+    return ProfileValues{s.at_peak.bytes, s.at_peak.count, 0, 0};
+  });
 }
 
 }  // namespace arenatrace::analyzer

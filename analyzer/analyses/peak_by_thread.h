@@ -1,7 +1,8 @@
 // The heap at its peak split by thread: the same exact high-water moment as
 // `peak` (peak.h, the same lazy copy of what changed), with each thread's
 // share under a frame naming the thread, so that a page can show one
-// thread's part of the peak (thread_split.h).
+// thread's part of the peak (thread_split.h: what is kept is the other
+// threads' part, the first thread's is the peak's less theirs).
 #ifndef ARENATRACE_ANALYZER_ANALYSES_PEAK_BY_THREAD_H_
 #define ARENATRACE_ANALYZER_ANALYSES_PEAK_BY_THREAD_H_
 
@@ -27,9 +28,9 @@ class PeakByThreadAnalysis : public ReplayObserver {
   void OnTime(uint64_t micros) override;
   void OnEnd() override;
 
-  // Under the root, one frame per thread ("thread NAME (native id)", no
-  // file), and below it the thread's stacks: bytes/count live at the peak.
-  const StackProfile& profile() const { return profile_; }
+  // Split(PeakResult::profile) is the peak with each thread's stacks under
+  // a frame naming the thread ("thread NAME (native id)", no file).
+  const ThreadSplitResult& result() const { return result_; }
 
  private:
   struct PairState {
@@ -47,7 +48,7 @@ class PeakByThreadAnalysis : public ReplayObserver {
   uint64_t heap_ = 0;
   uint64_t peak_ = 0;
   bool pending_ = false;
-  StackProfile profile_;
+  ThreadSplitResult result_;
 };
 
 }  // namespace arenatrace::analyzer

@@ -1,42 +1,15 @@
 #include "analyzer/analyses/stacks_by_thread.h"
 
 namespace arenatrace::analyzer {
+namespace {
 
-void AllocatedByThreadAnalysis::OnEnd() {
-  profile_.measure = "allocated, by thread";
-  split_.BuildProfile(
-      state(),
-      [](const Amount& a) {
-        return ProfileValues{a.bytes, a.count, a.bytes, a.count};
-      },
-      &profile_);
-}
+ProfileValues BytesAndCount(const Amount& a) { return {a.bytes, a.count, 0, 0}; }
 
-void TemporaryByThreadAnalysis::OnEnd() {
-  profile_.measure = within_ == 0
-                         ? "temporary (freed before the next allocation of its thread), by thread"
-                         : "temporary (freed within N allocations of its thread), by thread";
-  split_.BuildProfile(
-      state(),
-      [](const Values& v) {
-        if (v.temporary.empty()) return ProfileValues{};
-        return ProfileValues{v.temporary.bytes, v.temporary.count, v.allocated.bytes,
-                             v.allocated.count};
-      },
-      &profile_);
-}
+}  // namespace
 
-void LeaksByThreadAnalysis::OnAlloc(uint64_t, const Block& block) {
-  if (program_ended_ || !Counted(block)) return;
-  Values& v = split_[block];
-  v.live.Add(block.size, block.count);
-  v.allocated.Add(block.size, block.count);
-}
+void AllocatedByThreadAnalysis::OnEnd() { result_ = split_.Finish(state(), BytesAndCount); }
 
-void LeaksByThreadAnalysis::OnRelease(uint64_t, const Block& block, Release) {
-  if (program_ended_ || !Counted(block)) return;
-  split_[block].live.Remove(block.size, block.count);
-}
+void TemporaryByThreadAnalysis::OnEnd() { result_ = split_.Finish(state(), BytesAndCount); }
 
 void LeaksByThreadAnalysis::SnapshotProgramEnd() {
   if (program_ended_) return;
@@ -46,13 +19,7 @@ void LeaksByThreadAnalysis::SnapshotProgramEnd() {
 
 void LeaksByThreadAnalysis::OnEnd() {
   SnapshotProgramEnd();  // a process that never finalised: its end is the program's
-  profile_.measure = "alive when the program's own code ended, by thread";
-  split_.BuildProfile(
-      state(),
-      [](const Values& v) {
-        return ProfileValues{v.at_end.bytes, v.at_end.count, v.allocated.bytes, v.allocated.count};
-      },
-      &profile_);
+  result_ = split_.Finish(state(), [](const Values& v) { return BytesAndCount(v.at_end); });
 }
 
 }  // namespace arenatrace::analyzer

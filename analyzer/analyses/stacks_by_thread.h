@@ -1,15 +1,15 @@
 // `allocated`, `temporary` and `leaks` split by thread, for the page's thread
-// menu: the same rules as allocated.h, temporary.h and leaks.h (each block is
-// counted by the thread that allocated it), kept per (thread, stack) pair, and
-// each profile with the thread's stacks under a frame naming the thread. The
-// peak's own split is peak_by_thread.h: its moment needs its own bookkeeping.
+// menu: the same rules as allocated.h, temporary.h and leaks.h (each block
+// counts for the thread that allocated it), kept per (thread, stack) pair for
+// the threads after the first (thread_split.h: the first thread's part is the
+// unsplit profile less theirs). The peak's own split is peak_by_thread.h: its
+// moment needs its own bookkeeping.
 #ifndef ARENATRACE_ANALYZER_ANALYSES_STACKS_BY_THREAD_H_
 #define ARENATRACE_ANALYZER_ANALYSES_STACKS_BY_THREAD_H_
 
 #include <cstdint>
 
 #include "analyzer/analyses/per_stack.h"
-#include "analyzer/analyses/stack_profile.h"
 #include "analyzer/analyses/thread_split.h"
 #include "analyzer/replay/observer.h"
 
@@ -18,54 +18,57 @@ namespace arenatrace::analyzer {
 class AllocatedByThreadAnalysis : public ReplayObserver {
  public:
   void OnAlloc(uint64_t, const Block& block) override {
-    if (block.in_window()) split_[block].Add(block.size, block.count);
+    if (!block.in_window()) return;
+    if (Amount* a = split_.Of(block)) a->Add(block.size, block.count);
   }
   void OnEnd() override;
-  const StackProfile& profile() const { return profile_; }
+  // Split(AllocatedAnalysis::profile()) is the split profile.
+  const ThreadSplitResult& result() const { return result_; }
 
  private:
   ThreadSplit<Amount> split_;
-  StackProfile profile_;
+  ThreadSplitResult result_;
 };
 
 class TemporaryByThreadAnalysis : public ReplayObserver {
  public:
   explicit TemporaryByThreadAnalysis(uint32_t within = 0) : within_(within) {}
-  void OnAlloc(uint64_t, const Block& block) override {
-    if (block.in_window()) split_[block].allocated.Add(block.size, block.count);
-  }
   void OnRelease(uint64_t, const Block& block, Release why) override {
     if (why != Release::kFree || !block.in_window()) return;
     const uint32_t since = state().thread_allocs[block.thread.index()] - block.thread_seq;
-    if (since <= within_) split_[block].temporary.Add(block.size, block.count);
+    if (since > within_) return;
+    if (Amount* a = split_.Of(block)) a->Add(block.size, block.count);
   }
   void OnEnd() override;
-  const StackProfile& profile() const { return profile_; }
+  // Split(TemporaryAnalysis::profile()), with the same `within`.
+  const ThreadSplitResult& result() const { return result_; }
 
  private:
-  struct Values {
-    Amount allocated;
-    Amount temporary;
-  };
   uint32_t within_;
-  ThreadSplit<Values> split_;
-  StackProfile profile_;
+  ThreadSplit<Amount> split_;
+  ThreadSplitResult result_;
 };
 
 // What the program's own code left alive, by the thread that allocated it
 // (start-up's and finalisation's blocks left out, as `leaks` does).
 class LeaksByThreadAnalysis : public ReplayObserver {
  public:
-  void OnAlloc(uint64_t, const Block& block) override;
-  void OnRelease(uint64_t, const Block& block, Release why) override;
+  void OnAlloc(uint64_t, const Block& block) override {
+    if (program_ended_ || !Counted(block)) return;
+    if (Values* v = split_.Of(block)) v->live.Add(block.size, block.count);
+  }
+  void OnRelease(uint64_t, const Block& block, Release) override {
+    if (program_ended_ || !Counted(block)) return;
+    if (Values* v = split_.Of(block)) v->live.Remove(block.size, block.count);
+  }
   void OnFinalizing() override { SnapshotProgramEnd(); }
   void OnEnd() override;
-  const StackProfile& profile() const { return profile_; }
+  // Split(LeaksResult::profile).
+  const ThreadSplitResult& result() const { return result_; }
 
  private:
   struct Values {
     Amount live;
-    Amount allocated;
     Amount at_end;
   };
   static bool Counted(const Block& block) {
@@ -75,7 +78,7 @@ class LeaksByThreadAnalysis : public ReplayObserver {
 
   bool program_ended_ = false;
   ThreadSplit<Values> split_;
-  StackProfile profile_;
+  ThreadSplitResult result_;
 };
 
 }  // namespace arenatrace::analyzer

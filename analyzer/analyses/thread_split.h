@@ -1,7 +1,12 @@
-// Values kept per (thread, stack) pair instead of per stack, for the views
-// that show one thread's part of an analysis, and the profile that puts each
-// thread's stacks under a frame naming the thread. Memory grows with the
-// pairs that occur, so with the stacks times the threads that use them.
+// Values kept per (thread, stack) pair, for the views that show one thread's
+// part of an analysis, and the profile that puts each thread's stacks under a
+// frame naming the thread.
+//
+// The first thread's values are not kept: they are the unsplit analysis's
+// less the other threads', stack by stack (the split analyses are additive
+// over blocks). A process with one thread so costs the split nothing while
+// it is replayed, however many stacks it has; memory grows with the pairs of
+// the other threads only.
 #ifndef ARENATRACE_ANALYZER_ANALYSES_THREAD_SPLIT_H_
 #define ARENATRACE_ANALYZER_ANALYSES_THREAD_SPLIT_H_
 
@@ -21,6 +26,17 @@ namespace arenatrace::analyzer {
 // no file (the page recognises thread frames so).
 std::string ThreadFrameName(const ReplayState& state, uint32_t thread);
 
+// What a split analysis leaves at its end: the other threads' stacks, each
+// thread under its frame, and the first thread's name.
+struct ThreadSplitResult {
+  StackProfile others;
+  std::string first_thread;
+  // `whole` (the unsplit analysis's profile, bytes and count) with every
+  // thread under its frame, the first thread's part being what the others
+  // leave of it. The split carries no alloc_* values.
+  StackProfile Split(const StackProfile& whole) const;
+};
+
 template <class Value>
 class ThreadSplit {
  public:
@@ -30,7 +46,12 @@ class ThreadSplit {
     Value value;
   };
 
-  // The pair of the block's thread and stack, created if new.
+  // The block's pair, created if new; null for the first thread's blocks.
+  Value* Of(const Block& block) {
+    if (block.thread.index() == 0) return nullptr;
+    return &pairs_[IndexOf(block)].value;
+  }
+  // The index of a block of another thread than the first.
   uint32_t IndexOf(const Block& block) {
     LastPair& last = last_[block.stack];
     if (last.thread == block.thread.value()) return last.index;
@@ -40,33 +61,35 @@ class ThreadSplit {
     last = {block.thread.value(), it->second};
     return it->second;
   }
-  Value& operator[](const Block& block) { return pairs_[IndexOf(block)].value; }
   std::vector<Pair>& pairs() { return pairs_; }
 
-  // Under the root, one frame per thread, and below it the thread's stacks
-  // with what `values_of(value)` gives (pairs whose values are empty are
-  // left out). Each thread's part is built as any stack profile is, then
-  // merged under its frame.
+  // The other threads' stacks with `values_of(value)` (bytes and count;
+  // empty pairs left out), each thread's part built as any stack profile is.
   template <class ValuesOf>
-  void BuildProfile(const ReplayState& state, ValuesOf values_of, StackProfile* profile) const {
+  ThreadSplitResult Finish(const ReplayState& state, ValuesOf values_of) const {
+    ThreadSplitResult result;
+    result.first_thread = ThreadFrameName(state, 0);
     std::vector<std::vector<uint32_t>> pairs_of_thread;
     for (uint32_t i = 0; i < pairs_.size(); ++i) {
       const uint32_t thread = pairs_[i].thread;
       if (thread >= pairs_of_thread.size()) pairs_of_thread.resize(thread + 1);
       pairs_of_thread[thread].push_back(i);
     }
-    for (uint32_t thread = 0; thread < pairs_of_thread.size(); ++thread) {
+    for (uint32_t thread = 1; thread < pairs_of_thread.size(); ++thread) {
       StackProfile part;
       ProfileBuilder builder(state.symbols, &part);
       for (uint32_t i : pairs_of_thread[thread]) {
         const ProfileValues values = values_of(pairs_[i].value);
-        if (!values.empty()) builder.Add(pairs_[i].stack, values);
+        if (values.bytes != 0 || values.count != 0) {
+          builder.Add(pairs_[i].stack, {values.bytes, values.count, 0, 0});
+        }
       }
       if (part.nodes().size() <= 1) continue;  // nothing of this thread in the analysis
-      profile->Merge(
-          part,
-          profile->Child(0, profile->InternFrame({ThreadFrameName(state, thread), "", 0, 0})));
+      result.others.Merge(
+          part, result.others.Child(
+                    0, result.others.InternFrame({ThreadFrameName(state, thread), "", 0, 0})));
     }
+    return result;
   }
 
  private:

@@ -77,20 +77,26 @@ struct ProcessAnalyses {
   }
 
   // The analysis split by thread (null: not kept, or not splittable).
-  const analyzer::StackProfile* ByThread(StackAnalysisKind kind) const {
+  std::unique_ptr<analyzer::StackProfile> ByThread(StackAnalysisKind kind) {
+    const analyzer::ThreadSplitResult* split = nullptr;
     switch (kind) {
       case StackAnalysisKind::kPeak:
-        return peak_by_thread ? &peak_by_thread->profile() : nullptr;
+        if (peak_by_thread) split = &peak_by_thread->result();
+        break;
       case StackAnalysisKind::kLeaks:
-        return leaks_by_thread ? &leaks_by_thread->profile() : nullptr;
+        if (leaks_by_thread) split = &leaks_by_thread->result();
+        break;
       case StackAnalysisKind::kAllocated:
-        return allocated_by_thread ? &allocated_by_thread->profile() : nullptr;
+        if (allocated_by_thread) split = &allocated_by_thread->result();
+        break;
       case StackAnalysisKind::kTemporary:
-        return temporary_by_thread ? &temporary_by_thread->profile() : nullptr;
+        if (temporary_by_thread) split = &temporary_by_thread->result();
+        break;
       case StackAnalysisKind::kRetained:
-        return nullptr;  // a snapshot's objects have no thread
+        break;  // a snapshot's objects have no thread
     }
-    return nullptr;
+    if (!split) return nullptr;
+    return std::make_unique<analyzer::StackProfile>(split->Split(Profile(kind)));
   }
 };
 
@@ -311,20 +317,26 @@ int WriteReportPage(const CLI::App& app, const CommonOptions& options, const Rep
       [](const ProcessAnalyses& p) { return p.replay.replay->state().threads.size() > 1; });
   nlohmann::json thread_views = nlohmann::json::object();
   for (StackAnalysisKind kind : spec.views) {
-    if (!spec.threads || processes.empty() || !processes[0].ByThread(kind)) continue;
+    if (!spec.threads || processes.empty()) continue;
     if (kind != StackAnalysisKind::kPeak && !several_threads) continue;
     analyzer::StackProfile run;
+    bool split = true;
     for (ProcessAnalyses& p : processes) {
-      const analyzer::StackProfile& profile = *p.ByThread(kind);
-      run.measure = profile.measure;
+      const std::unique_ptr<analyzer::StackProfile> profile = p.ByThread(kind);
+      if (!profile) {
+        split = false;
+        break;
+      }
+      run.measure = profile->measure;
       const uint32_t under =
           processes.size() == 1
               ? 0
               : run.Child(
                     0, run.InternFrame(
                            {analyzer::ProcessLabel(loaded.run.traces[p.replay.index]), "", 0, 0}));
-      run.Merge(profile, under);
+      run.Merge(*profile, under);
     }
+    if (!split) continue;
     nlohmann::json tree = analyzer::PruneForFlameGraph(run, &frames).json;
     if (kind == StackAnalysisKind::kPeak) {
       views.push_back({{"name", "threads"}, {"tree", std::move(tree)}});

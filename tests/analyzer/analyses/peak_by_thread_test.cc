@@ -30,7 +30,7 @@ TEST(PeakByThreadTest, EachThreadsShareAtTheHeapsPeak) {
   PeakByThreadAnalysis by_thread;
   PeakAnalysis peak;
   ReplayOf(b, {&by_thread, &peak});
-  const StackProfile& profile = by_thread.profile();
+  const StackProfile profile = by_thread.result().Split(peak.Result().profile);
   const std::vector<ProfileValues> inclusive = profile.Inclusive();
   std::map<std::string, int64_t> threads;
   for (size_t i = 1; i < profile.nodes().size(); ++i) {

@@ -60,10 +60,10 @@ TEST(StacksByThreadTest, AllocatedByThread) {
   AllocatedByThreadAnalysis by_thread;
   AllocatedAnalysis allocated;
   ReplayOf(b, {&by_thread, &allocated});
-  EXPECT_EQ(BytesByThread(by_thread.profile()),
-            (std::map<std::string, int64_t>{{"thread MainThread (1)", 107},
-                                            {"thread worker (2)", 1340}}));
-  EXPECT_EQ(by_thread.profile().Total().bytes, allocated.profile().Total().bytes);
+  const StackProfile split = by_thread.result().Split(allocated.profile());
+  EXPECT_EQ(BytesByThread(split), (std::map<std::string, int64_t>{{"thread MainThread (1)", 107},
+                                                                  {"thread worker (2)", 1340}}));
+  EXPECT_EQ(split.Total().bytes, allocated.profile().Total().bytes);
 }
 
 TEST(StacksByThreadTest, TemporaryByThread) {
@@ -72,13 +72,11 @@ TEST(StacksByThreadTest, TemporaryByThread) {
   TemporaryByThreadAnalysis by_thread;
   TemporaryAnalysis temporary;
   ReplayOf(b, {&by_thread, &temporary});
-  EXPECT_EQ(
-      BytesByThread(by_thread.profile()),
-      (std::map<std::string, int64_t>{{"thread MainThread (1)", 107}, {"thread worker (2)", 40}}));
-  EXPECT_EQ(by_thread.profile().Total().bytes, temporary.profile().Total().bytes);
-  // What each stack allocated is the thread's own: the worker's 300 bytes at
-  // `work` are not beside MainThread's temporary there.
-  EXPECT_EQ(by_thread.profile().Total().alloc_bytes, 100 + 7 + 40);
+  const StackProfile split = by_thread.result().Split(temporary.profile());
+  EXPECT_EQ(BytesByThread(split), (std::map<std::string, int64_t>{{"thread MainThread (1)", 107},
+                                                                  {"thread worker (2)", 40}}));
+  EXPECT_EQ(split.Total().bytes, temporary.profile().Total().bytes);
+  EXPECT_EQ(split.Total().alloc_bytes, 0);  // the split is bytes and count only
 }
 
 TEST(StacksByThreadTest, LeaksByThread) {
@@ -87,11 +85,29 @@ TEST(StacksByThreadTest, LeaksByThread) {
   LeaksByThreadAnalysis by_thread;
   LeaksAnalysis leaks;
   ReplayOf(b, {&by_thread, &leaks});
-  EXPECT_EQ(
-      BytesByThread(by_thread.profile()),
-      (std::map<std::string, int64_t>{{"thread MainThread (1)", 7}, {"thread worker (2)", 300}}));
-  EXPECT_EQ(by_thread.profile().Total().bytes, leaks.result().profile.Total().bytes);
-  EXPECT_EQ(by_thread.profile().Total().count, leaks.result().profile.Total().count);
+  const StackProfile split = by_thread.result().Split(leaks.result().profile);
+  EXPECT_EQ(BytesByThread(split), (std::map<std::string, int64_t>{{"thread MainThread (1)", 7},
+                                                                  {"thread worker (2)", 300}}));
+  EXPECT_EQ(split.Total().bytes, leaks.result().profile.Total().bytes);
+  EXPECT_EQ(split.Total().count, leaks.result().profile.Total().count);
+}
+
+// One thread: nothing is kept while the trace is replayed, and the split is
+// the whole under that thread's frame.
+TEST(StacksByThreadTest, OneThreadKeepsNoPairs) {
+  TraceBuilder b;
+  b.Thread(1, "MainThread");
+  const uint32_t work = b.Stack({{"<module>", "a.py", 9}, {"work", "a.py", 1}});
+  b.Alloc(0x1000, 100, work);
+  b.Alloc(0x2000, 50, work);
+  b.Free(0x2000);
+  b.End();
+  AllocatedByThreadAnalysis by_thread;
+  AllocatedAnalysis allocated;
+  ReplayOf(b, {&by_thread, &allocated});
+  EXPECT_EQ(by_thread.result().others.nodes().size(), 1u);  // the root alone
+  EXPECT_EQ(BytesByThread(by_thread.result().Split(allocated.profile())),
+            (std::map<std::string, int64_t>{{"thread MainThread (1)", 150}}));
 }
 
 }  // namespace
