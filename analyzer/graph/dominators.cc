@@ -45,9 +45,9 @@ struct DfsForest {
   // Predecessors by number, the super-root's (0) included, in CSR form:
   // from[first[v], first[v + 1]).
   std::vector<uint32_t> first;
-  std::vector<uint32_t> from;
+  std::unique_ptr<uint32_t[]> from;  // written in full, so never zeroed first
   std::span<const uint32_t> preds(uint32_t v) const {
-    return {from.data() + first[v], from.data() + first[v + 1]};
+    return {from.get() + first[v], from.get() + first[v + 1]};
   }
 };
 
@@ -157,18 +157,19 @@ void GatherPredecessors(const HeapGraph& graph, DfsForest& f) {
     }
   }
   for (size_t b = 0; b < buckets; ++b) bucket_begin[b + 1] += bucket_begin[b];
-  std::vector<Met> bucketed(met.size());
+  // Every slot is written once: no zeroing first.
+  const auto bucketed = std::make_unique_for_overwrite<Met[]>(met.size());
   {
     std::vector<uint32_t> next(bucket_begin.begin(), bucket_begin.end() - 1);
     for (const Met& m : met) bucketed[next[m.target >> kBucketBits]++] = m;
   }
   std::vector<Met>().swap(met);
   f.first.assign(static_cast<size_t>(all) + 1, 0);
-  f.from.resize(bucketed.size());
+  f.from = std::make_unique_for_overwrite<uint32_t[]>(bucket_begin[buckets]);
   for (size_t b = 0; b < buckets; ++b) {
     const uint32_t lo = static_cast<uint32_t>(b << kBucketBits);
     const uint32_t hi = std::min<uint32_t>(all, lo + (1u << kBucketBits));
-    const std::span<const Met> in(bucketed.data() + bucket_begin[b],
+    const std::span<const Met> in(bucketed.get() + bucket_begin[b],
                                   bucket_begin[b + 1] - bucket_begin[b]);
     // first[v + 1] counts v's predecessors, then (summed) where v's end.
     for (const Met& m : in) ++f.first[m.target + 1];
@@ -254,7 +255,7 @@ DominatorTree::DominatorTree(const HeapGraph& graph) {
   std::vector<uint32_t>().swap(f.number);
   const uint32_t count = f.count;
   const auto all = static_cast<uint32_t>(f.vertex.size());
-  const uint32_t* const from = f.from.data();
+  const uint32_t* const from = f.from.get();
 
   // Semi-dominators, in reverse preorder. A vertex is linked to its DFS
   // parent once processed, so at step i the linked ones are those above i.
@@ -315,7 +316,7 @@ DominatorTree::DominatorTree(const HeapGraph& graph) {
     }
   }
   std::vector<uint32_t>().swap(f.first);
-  std::vector<uint32_t>().swap(f.from);
+  f.from.reset();
   const Layout layout = LayOut(idom);
   const std::vector<uint32_t>& size = layout.size;
   const std::vector<uint32_t>& slot = layout.slot;
