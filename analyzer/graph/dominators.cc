@@ -6,22 +6,25 @@
 namespace arenatrace::analyzer::graph {
 namespace {
 
-// A set of node indexes, one bit each: 10 M nodes fit in the L2 cache,
-// where a test during the DFS costs a few cycles instead of a miss.
-class NodeBits {
+// Two bits per node for the DFS: seen, and without out-edges (a leaf).
+// 10 M nodes take 2.5 MB, which stays in the cache, where a test costs a
+// few cycles instead of a miss; both bits of a node share one load.
+class NodeStates {
  public:
-  explicit NodeBits(uint32_t n) : words_((static_cast<size_t>(n) + 63) / 64, 0) {}
-  bool Test(NodeIndex v) const { return (words_[v >> 6] >> (v & 63)) & 1; }
-  void Set(NodeIndex v) { words_[v >> 6] |= uint64_t{1} << (v & 63); }
-  // Test, then set: whether it was set before.
-  bool TestAndSet(NodeIndex v) {
-    const uint64_t bit = uint64_t{1} << (v & 63);
-    const bool was = words_[v >> 6] & bit;
-    words_[v >> 6] |= bit;
-    return was;
+  static constexpr uint64_t kSeen = 1;
+  static constexpr uint64_t kLeaf = 2;
+  explicit NodeStates(uint32_t n) : words_((static_cast<size_t>(n) + 31) / 32, 0) {}
+  void SetLeaf(NodeIndex v) { words_[v >> 5] |= kLeaf << Shift(v); }
+  // Marks v seen; its bits from before.
+  uint64_t See(NodeIndex v) {
+    uint64_t& word = words_[v >> 5];
+    const uint64_t before = word >> Shift(v);
+    word |= kSeen << Shift(v);
+    return before;
   }
 
  private:
+  static unsigned Shift(NodeIndex v) { return 2 * (v & 31); }
   std::vector<uint64_t> words_;
 };
 
@@ -62,12 +65,11 @@ void Number(const HeapGraph& graph, NodeIndex super_root, DfsForest& f) {
   f.parent.reserve(static_cast<size_t>(n) + 1);
   f.vertex.push_back(super_root);
   f.parent.push_back(0);
-  NodeBits seen(n);
-  NodeBits leaf(n);
+  NodeStates state(n);
   // Past 2^31 nodes the tag bit is needed for numbers: no leaves then.
   if (n < kLeafBit - 1) {
     for (NodeIndex v = 0; v < n; ++v) {
-      if (graph.out_edges(v).empty()) leaf.Set(v);
+      if (graph.out_edges(v).empty()) state.SetLeaf(v);
     }
   }
   std::vector<NodeIndex> leaves;
@@ -78,10 +80,10 @@ void Number(const HeapGraph& graph, NodeIndex super_root, DfsForest& f) {
     uint32_t number;
   };
   std::vector<Frame> stack;
-  // Numbers w, reached from the node numbered `from`; true if it is to be
-  // searched from.
-  const auto discover = [&](NodeIndex w, uint32_t from) {
-    if (leaf.Test(w)) {
+  // Numbers w, reached for the first time from the node numbered `from`
+  // (`before`: its state bits), and searches from it unless it is a leaf.
+  const auto discover = [&](NodeIndex w, uint64_t before, uint32_t from) {
+    if (before & NodeStates::kLeaf) {
       f.number[w] = kLeafBit | static_cast<uint32_t>(leaves.size());
       leaves.push_back(w);
       return;
@@ -95,8 +97,9 @@ void Number(const HeapGraph& graph, NodeIndex super_root, DfsForest& f) {
     stack.push_back({edges.data(), edges.data() + edges.size(), number});
   };
   for (const Root& r : graph.roots()) {
-    if (seen.TestAndSet(r.node)) continue;
-    discover(r.node, 0);
+    const uint64_t before = state.See(r.node);
+    if (before & NodeStates::kSeen) continue;
+    discover(r.node, before, 0);
     while (!stack.empty()) {
       Frame& top = stack.back();
       if (top.next == top.end) {
@@ -104,8 +107,9 @@ void Number(const HeapGraph& graph, NodeIndex super_root, DfsForest& f) {
         continue;
       }
       const NodeIndex w = (top.next++)->target;
-      if (seen.TestAndSet(w)) continue;
-      discover(w, top.number);  // `top` may dangle from here on
+      const uint64_t before = state.See(w);
+      if (before & NodeStates::kSeen) continue;
+      discover(w, before, top.number);  // `top` may dangle from here on
     }
   }
   f.count = static_cast<uint32_t>(f.vertex.size());
