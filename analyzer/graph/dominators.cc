@@ -1,177 +1,224 @@
 #include "analyzer/graph/dominators.h"
 
 #include <algorithm>
+#include <memory>
 
 namespace arenatrace::analyzer::graph {
 namespace {
 
-// SEMI-NCA works on DFS numbers (0: the super-root); these are its arrays,
-// each indexed by DFS number, all 32-bit.
+// Two bits per node for the DFS: seen, and without out-edges (a leaf).
+// 10 M nodes take 2.5 MB, which stays in the cache, where a test costs a
+// few cycles instead of a miss; both bits of a node share one load.
+class NodeStates {
+ public:
+  static constexpr uint64_t kSeen = 1;
+  static constexpr uint64_t kLeaf = 2;
+  explicit NodeStates(uint32_t n) : words_((static_cast<size_t>(n) + 31) / 32, 0) {}
+  void SetLeaf(NodeIndex v) { words_[v >> 5] |= kLeaf << Shift(v); }
+  // Marks v seen; its bits from before.
+  uint64_t See(NodeIndex v) {
+    uint64_t& word = words_[v >> 5];
+    const uint64_t before = word >> Shift(v);
+    word |= kSeen << Shift(v);
+    return before;
+  }
+
+ private:
+  static unsigned Shift(NodeIndex v) { return 2 * (v & 31); }
+  std::vector<uint64_t> words_;
+};
+
+// A leaf's entry in DfsForest::number during the DFS: its index among the
+// leaves, tagged (leaves are numbered after the other nodes once their
+// count is known).
+inline constexpr uint32_t kLeafBit = 1u << 31;
+
+// SEMI-NCA works on DFS numbers (0: the super-root). Reachable nodes
+// without out-edges (str, int, empty containers: a large share of a heap)
+// are numbered after all the others, [count, vertex.size()): no path to
+// another node passes through them, so they change no other node's
+// dominator, and each one's is the nearest common ancestor of its
+// predecessors. That spares SEMI-NCA most of its EVALs, which are cache
+// misses.
 struct DfsForest {
   std::vector<uint32_t> number;   // by node: DFS number, kNoNode if unreached
   std::vector<NodeIndex> vertex;  // by number: the node (the super-root at 0)
-  std::vector<uint32_t> parent;   // by number: the DFS tree parent's number
-  std::vector<uint8_t> is_root;   // by number: a child of the super-root
-  // Predecessors by number, the super-root left out (is_root says it):
-  // from[slots[v].begin, slots[v].end).
-  struct Slots {
-    uint32_t begin;
-    uint32_t end;
-  };
-  std::vector<Slots> slots;
-  std::vector<uint32_t> from;
+  std::vector<uint32_t> parent;   // by number below count: the DFS tree parent
+  uint32_t count = 0;             // the super-root and the other nodes, not leaves
+  // Predecessors by number, the super-root's (0) included, in CSR form:
+  // from[first[v], first[v + 1]).
+  std::vector<uint32_t> first;
+  std::unique_ptr<uint32_t[]> from;  // written in full, so never zeroed first
   std::span<const uint32_t> preds(uint32_t v) const {
-    return {from.data() + slots[v].begin, from.data() + slots[v].end};
+    return {from.get() + first[v], from.get() + first[v + 1]};
   }
-  // Reachable nodes without out-edges (str, int, empty containers: a large
-  // share of a heap) are left out of the numbering: no path to another
-  // node passes through them, so they change no other node's dominator,
-  // and each one's is the nearest common ancestor of its predecessors. That
-  // spares SEMI-NCA most of its EVALs, which are cache misses.
-  std::vector<NodeIndex> leaves;
-  std::vector<Slots> leaf_slots;  // by leaf: its predecessors' numbers (0 included)
-  std::vector<uint32_t> leaf_from;
 };
 
-// A leaf's entry in DfsForest::number: its index among the leaves, tagged.
-inline constexpr uint32_t kLeafBit = 1u << 31;
-
-// Counting sort of (target, source) pairs by target, into CSR slots.
-struct Met {
-  uint32_t target;
-  uint32_t source;
-};
-void GroupByTarget(const std::vector<Met>& met, size_t targets,
-                   std::vector<DfsForest::Slots>& slots, std::vector<uint32_t>& from) {
-  slots.assign(targets, {0, 0});
-  for (const Met& m : met) ++slots[m.target].end;
-  uint32_t next = 0;
-  for (DfsForest::Slots& s : slots) {
-    s.begin = next;
-    next += s.end;
-    s.end = s.begin;
-  }
-  from.resize(met.size());
-  for (const Met& m : met) from[slots[m.target].end++] = m.source;
-}
-
-DfsForest Dfs(const HeapGraph& graph, NodeIndex super_root) {
-  DfsForest f;
+// The DFS only numbers the nodes: whether a node was seen is a bit in the
+// cache, so the search's chain of dependent loads is the new nodes' edge
+// lists alone, not one miss per edge. The predecessors are gathered
+// afterwards, in a pass whose loads do not depend on each other.
+void Number(const HeapGraph& graph, NodeIndex super_root, DfsForest& f) {
   const uint32_t n = graph.node_count();
   f.number.assign(n, kNoNode);
   f.vertex.reserve(static_cast<size_t>(n) + 1);
   f.parent.reserve(static_cast<size_t>(n) + 1);
   f.vertex.push_back(super_root);
   f.parent.push_back(0);
-  std::vector<uint8_t> root_flag(n, 0);
-  for (const Root& r : graph.roots()) root_flag[r.node] = 1;
-  // Every edge met, as (target, source) numbers, written in order. The DFS
-  // is one long chain of dependent loads, each a likely cache miss on a
-  // large heap; grouping the predecessors by target is left to plain
-  // loops whose misses overlap, which is several times cheaper than
-  // scattering them from inside the DFS.
-  std::vector<Met> met;
-  met.reserve(graph.edge_count());
-  std::vector<Met> leaf_met;
+  NodeStates state(n);
   // Past 2^31 nodes the tag bit is needed for numbers: no leaves then.
-  const bool split_leaves = n < kLeafBit;
-  // The explicit stack holds, for each node on the current path, the next
-  // out-edge to look at: the super-root's "edges" are the roots.
+  if (n < kLeafBit - 1) {
+    for (NodeIndex v = 0; v < n; ++v) {
+      if (graph.out_edges(v).empty()) state.SetLeaf(v);
+    }
+  }
+  std::vector<NodeIndex> leaves;
+  // For each node on the current path, the out-edges not looked at yet.
   struct Frame {
-    NodeIndex node;
+    const Edge* next;
+    const Edge* end;
     uint32_t number;
-    uint32_t next;
   };
   std::vector<Frame> stack;
-  stack.push_back({super_root, 0, 0});
-  const std::span<const Root> roots = graph.roots();
-  while (!stack.empty()) {
-    Frame& top = stack.back();
-    NodeIndex w;
-    if (top.node == super_root) {
-      if (top.next == roots.size()) {
+  // Numbers w, reached for the first time from the node numbered `from`
+  // (`before`: its state bits), and searches from it unless it is a leaf.
+  const auto discover = [&](NodeIndex w, uint64_t before, uint32_t from) {
+    if (before & NodeStates::kLeaf) {
+      f.number[w] = kLeafBit | static_cast<uint32_t>(leaves.size());
+      leaves.push_back(w);
+      return;
+    }
+    const auto number = static_cast<uint32_t>(f.vertex.size());
+    f.number[w] = number;
+    f.vertex.push_back(w);
+    f.parent.push_back(from);
+    const std::span<const Edge> edges = graph.out_edges(w);
+    __builtin_prefetch(edges.data());
+    stack.push_back({edges.data(), edges.data() + edges.size(), number});
+  };
+  for (const Root& r : graph.roots()) {
+    const uint64_t before = state.See(r.node);
+    if (before & NodeStates::kSeen) continue;
+    discover(r.node, before, 0);
+    while (!stack.empty()) {
+      Frame& top = stack.back();
+      if (top.next == top.end) {
         stack.pop_back();
         continue;
       }
-      w = roots[top.next++].node;
-    } else {
-      const std::span<const Edge> edges = graph.out_edges(top.node);
-      if (top.next == edges.size()) {
-        stack.pop_back();
-        continue;
-      }
-      // The next targets' numbers are read soon: start those loads now.
-      if (top.next + 2 < edges.size()) __builtin_prefetch(&f.number[edges[top.next + 2].target]);
-      w = edges[top.next++].target;
+      const NodeIndex w = (top.next++)->target;
+      const uint64_t before = state.See(w);
+      if (before & NodeStates::kSeen) continue;
+      discover(w, before, top.number);  // `top` may dangle from here on
     }
-    uint32_t number = f.number[w];
-    const uint32_t from = top.number;
-    if (number == kNoNode && split_leaves && graph.out_edges(w).empty()) {
-      number = kLeafBit | static_cast<uint32_t>(f.leaves.size());
-      f.number[w] = number;
-      f.leaves.push_back(w);
-    }
-    if (number != kNoNode && (number & kLeafBit)) {  // kNoNode has the bit too
-      leaf_met.push_back({number & ~kLeafBit, from});
-      continue;
-    }
-    if (number == kNoNode) {
-      number = static_cast<uint32_t>(f.vertex.size());
-      f.number[w] = number;
-      f.vertex.push_back(w);
-      f.parent.push_back(from);
-      const std::span<const Edge> edges = graph.out_edges(w);
-      if (!edges.empty()) __builtin_prefetch(&f.number[edges[0].target]);
-      if (edges.size() > 1) __builtin_prefetch(&f.number[edges[1].target]);
-      stack.push_back({w, number, 0});  // `top` is dangling from here on
-    }
-    if (from != 0) met.push_back({number, from});
   }
-  const auto count = static_cast<uint32_t>(f.vertex.size());
-  f.is_root.resize(count);
-  for (uint32_t i = 1; i < count; ++i) f.is_root[i] = root_flag[f.vertex[i]];
-  GroupByTarget(met, count, f.slots, f.from);
-  GroupByTarget(leaf_met, f.leaves.size(), f.leaf_slots, f.leaf_from);
-  return f;
+  f.count = static_cast<uint32_t>(f.vertex.size());
+  f.vertex.insert(f.vertex.end(), leaves.begin(), leaves.end());
 }
 
-// The compressed forest of Lengauer–Tarjan's EVAL, with each vertex's
-// label and semi-dominator beside it: EVAL touches all three, and one cache
-// line per vertex is what makes the pass fast on a large heap.
-struct EvalInfo {
+// Every edge between reachable nodes as (target, source) numbers, grouped
+// by target. Read in node order, the edges' targets are loads that do not
+// wait on each other; the grouping is a bucket sort by the target's high
+// bits first (a few hundred output streams, written in order), then a
+// counting sort inside each bucket, whose counters and output fit in the
+// cache: no pass writes at random across the whole array.
+void GatherPredecessors(const HeapGraph& graph, DfsForest& f) {
+  struct Met {
+    uint32_t target;
+    uint32_t source;
+  };
+  const uint32_t n = graph.node_count();
+  const auto all = static_cast<uint32_t>(f.vertex.size());
+  const uint32_t count = f.count;
+  // Leaf tags become their final numbers (without leaves, the bit may
+  // be part of a number).
+  const bool tagged = all > count;
+  const auto final_number = [count, tagged](uint32_t number) {
+    return tagged && (number & kLeafBit) ? count + (number & ~kLeafBit) : number;
+  };
+  constexpr int kBucketBits = 15;
+  const size_t buckets = (static_cast<size_t>(all) >> kBucketBits) + 1;
+  std::vector<uint32_t> bucket_begin(buckets + 1, 0);
+  std::vector<Met> met;
+  met.reserve(graph.edge_count() + graph.roots().size());
+  for (const Root& r : graph.roots()) {
+    const uint32_t t = final_number(f.number[r.node]);
+    met.push_back({t, 0});
+    ++bucket_begin[(t >> kBucketBits) + 1];
+  }
+  if (n > 0) {
+    const Edge* const edges_end = graph.out_edges(n - 1).data() + graph.out_edges(n - 1).size();
+    constexpr ptrdiff_t kAhead = 16;
+    for (NodeIndex u = 0; u < n; ++u) {
+      const uint32_t source = f.number[u];
+      if (source == kNoNode) continue;
+      for (const Edge& e : graph.out_edges(u)) {
+        if (edges_end - &e > kAhead) __builtin_prefetch(&f.number[(&e + kAhead)->target]);
+        const uint32_t t = final_number(f.number[e.target]);
+        met.push_back({t, source});
+        ++bucket_begin[(t >> kBucketBits) + 1];
+      }
+    }
+  }
+  for (size_t b = 0; b < buckets; ++b) bucket_begin[b + 1] += bucket_begin[b];
+  // Every slot is written once: no zeroing first.
+  const auto bucketed = std::make_unique_for_overwrite<Met[]>(met.size());
+  {
+    std::vector<uint32_t> next(bucket_begin.begin(), bucket_begin.end() - 1);
+    for (const Met& m : met) bucketed[next[m.target >> kBucketBits]++] = m;
+  }
+  std::vector<Met>().swap(met);
+  f.first.assign(static_cast<size_t>(all) + 1, 0);
+  f.from = std::make_unique_for_overwrite<uint32_t[]>(bucket_begin[buckets]);
+  for (size_t b = 0; b < buckets; ++b) {
+    const uint32_t lo = static_cast<uint32_t>(b << kBucketBits);
+    const uint32_t hi = std::min<uint32_t>(all, lo + (1u << kBucketBits));
+    const std::span<const Met> in(bucketed.get() + bucket_begin[b],
+                                  bucket_begin[b + 1] - bucket_begin[b]);
+    // first[v + 1] counts v's predecessors, then (summed) where v's end.
+    for (const Met& m : in) ++f.first[m.target + 1];
+    uint32_t next = bucket_begin[b];
+    for (uint32_t v = lo; v < hi; ++v) {
+      const uint32_t c = f.first[v + 1];
+      f.first[v + 1] = next;  // v's slots start at first[v + 1] for now
+      next += c;
+    }
+    for (const Met& m : in) f.from[f.first[m.target + 1]++] = m.source;
+  }
+}
+
+// The path-compressed forest of Lengauer–Tarjan's EVAL, by DFS number. SEMI-NCA
+// needs only the smallest semi-dominator on a path, not the vertex that has
+// it, so each record carries that number itself: one record per vertex, no
+// load through a label, and a record is 8 bytes.
+struct ForestLink {
   uint32_t ancestor;
-  uint32_t label;
-  uint32_t semi;
+  uint32_t min_semi;  // the smallest semi-dominator from here up to the ancestor
 };
 
 // EVAL with path compression, without recursion (as LLVM's
-// SemiNCAInfo::eval): of the linked ancestors of v (those numbered
-// `last_linked` and above), the one whose semi-dominator is smallest.
-// `path` is scratch space.
-uint32_t Eval(uint32_t v, uint32_t last_linked, std::vector<EvalInfo>& info,
-              std::vector<uint32_t>& path) {
-  if (info[v].ancestor < last_linked) return info[v].label;
-  path.clear();
+// SemiNCAInfo::eval): the smallest semi-dominator on the path from v up to
+// the root of its tree in the forest (v linked: numbered above
+// `current`, the vertex being processed). `path` has room for every vertex.
+inline uint32_t Eval(uint32_t v, uint32_t current, ForestLink* forest, uint32_t* path) {
+  uint32_t up = forest[v].ancestor;
+  if (up <= current) return forest[v].min_semi;
+  uint32_t* top = path;
   do {
-    path.push_back(v);
-    v = info[v].ancestor;
-  } while (info[v].ancestor >= last_linked);
-  // Point every vertex on the path at the forest root, carrying the best label down.
-  uint32_t p = v;
-  uint32_t p_label = info[p].label;
-  uint32_t x = v;
-  while (!path.empty()) {
-    x = path.back();
-    path.pop_back();
-    info[x].ancestor = info[p].ancestor;
-    if (info[p_label].semi < info[info[x].label].semi) {
-      info[x].label = p_label;
-    } else {
-      p_label = info[x].label;
-    }
-    p = x;
-  }
-  return info[x].label;
+    *top++ = v;
+    v = up;
+    up = forest[v].ancestor;
+  } while (up > current);
+  // Every vertex on the path now points at the tree's root, carrying the
+  // smallest semi-dominator down.
+  uint32_t best = forest[v].min_semi;
+  do {
+    const uint32_t x = *--top;
+    forest[x].ancestor = up;
+    best = std::min(best, forest[x].min_semi);
+    forest[x].min_semi = best;
+  } while (top != path);
+  return best;
 }
 
 // Subtree sizes bottom-up (a dominator always precedes in DFS order),
@@ -206,41 +253,48 @@ Layout LayOut(const std::vector<uint32_t>& idom) {
 DominatorTree::DominatorTree(const HeapGraph& graph) {
   const uint32_t n = graph.node_count();
   super_root_ = n;
-  DfsForest f = Dfs(graph, super_root_);
-  const auto count = static_cast<uint32_t>(f.vertex.size());
+  DfsForest f;
+  Number(graph, super_root_, f);
+  GatherPredecessors(graph, f);
+  std::vector<uint32_t>().swap(f.number);
+  const uint32_t count = f.count;
+  const auto all = static_cast<uint32_t>(f.vertex.size());
+  const uint32_t* const from = f.from.get();
 
   // Semi-dominators, in reverse preorder. A vertex is linked to its DFS
   // parent once processed, so at step i the linked ones are those above i.
   std::vector<uint32_t> idom(f.parent);  // by number; starts as the DFS parent
+  std::vector<uint32_t>().swap(f.parent);
   {
-    std::vector<EvalInfo> info(count);
-    for (uint32_t i = 0; i < count; ++i) info[i] = {f.parent[i], i, i};
-    std::vector<uint32_t> path;
+    std::vector<ForestLink> forest(count);
+    for (uint32_t i = 0; i < count; ++i) forest[i] = {idom[i], i};
+    std::vector<uint32_t> semi(count, 0);
+    const auto path = std::make_unique_for_overwrite<uint32_t[]>(count);
+    // The predecessors are read backwards, one vertex after the other,
+    // so their records can be fetched well ahead.
+    constexpr uint32_t kAhead = 8;
     for (uint32_t i = count - 1; i >= 1; --i) {
-      uint32_t s = f.is_root[i] ? 0 : f.parent[i];
-      const std::span<const uint32_t> preds = f.preds(i);
-      for (size_t k = 0; k < preds.size(); ++k) {
-        const uint32_t j = preds[k];
-        // Not processed yet (numbered below i): its own number, untouched
-        // so far; no need to load its record.
-        if (j < i) {
+      uint32_t s = idom[i];
+      for (uint32_t k = f.first[i + 1]; k-- > f.first[i];) {
+        if (k >= kAhead) __builtin_prefetch(&forest[from[k - kAhead]]);
+        const uint32_t j = from[k];
+        // Not processed yet (numbered below i): its own number is its
+        // semi-dominator for now, and its record need not be loaded.
+        if (j <= i) {
           s = std::min(s, j);
           continue;
         }
-        // The predecessors are known ahead: overlap their cache misses.
-        if (k + 4 < preds.size()) __builtin_prefetch(&info[preds[k + 4]]);
-        s = std::min(s, info[Eval(j, i + 1, info, path)].semi);
+        s = std::min(s, Eval(j, i, forest.data(), path.get()));
       }
-      info[i].semi = s;
+      semi[i] = s;
+      forest[i].min_semi = s;
     }
-    std::vector<DfsForest::Slots>().swap(f.slots);
-    std::vector<uint32_t>().swap(f.from);
     // The immediate dominator is the nearest common ancestor, in the
     // dominator tree built so far (preorder), of the parent and the
     // semi-dominator: the first ancestor numbered no higher than semi.
     for (uint32_t i = 1; i < count; ++i) {
       uint32_t c = idom[i];
-      while (c > info[i].semi) c = idom[c];
+      while (c > semi[i]) c = idom[c];
       idom[i] = c;
     }
   }
@@ -248,25 +302,37 @@ DominatorTree::DominatorTree(const HeapGraph& graph) {
   // Each leaf's dominator: the nearest common ancestor of its predecessors.
   // Starting from the shallowest one, only that candidate climbs, until it
   // contains every predecessor (an O(1) test on the tree laid out so far).
-  if (!f.leaves.empty()) {
+  if (all > count) {
     const Layout tree = LayOut(idom);
-    std::vector<uint32_t> depth(count, 0);
-    for (uint32_t i = 1; i < count; ++i) depth[i] = depth[idom[i]] + 1;
-    for (uint32_t leaf = 0; leaf < f.leaves.size(); ++leaf) {
-      const DfsForest::Slots s = f.leaf_slots[leaf];
-      const std::span<const uint32_t> preds(f.leaf_from.data() + s.begin, s.end - s.begin);
+    // A predecessor's depth and slot are read one after the other, at
+    // random: side by side, they are one cache miss.
+    struct Place {
+      uint32_t slot;
+      uint32_t depth;
+    };
+    std::vector<Place> place(count);
+    place[0] = {0, 0};
+    for (uint32_t i = 1; i < count; ++i) place[i] = {tree.slot[i], place[idom[i]].depth + 1};
+    idom.resize(all);
+    for (uint32_t leaf = count; leaf < all; ++leaf) {
+      const std::span<const uint32_t> preds = f.preds(leaf);
       uint32_t c = preds[0];
       for (uint32_t p : preds) {
-        if (depth[p] < depth[c]) c = p;
+        if (place[p].depth < place[c].depth) c = p;
       }
       for (uint32_t p : preds) {
-        while (!tree.Contains(c, p)) c = idom[c];
+        // The super-root contains everything: the rest need no test (the
+        // common case for a string or number shared across the heap).
+        if (c == 0) break;
+        while (place[p].slot < place[c].slot || place[p].slot - place[c].slot >= tree.size[c]) {
+          c = idom[c];
+        }
       }
-      f.vertex.push_back(f.leaves[leaf]);
-      idom.push_back(c);
+      idom[leaf] = c;
     }
   }
-  const auto all = static_cast<uint32_t>(f.vertex.size());
+  std::vector<uint32_t>().swap(f.first);
+  f.from.reset();
   const Layout layout = LayOut(idom);
   const std::vector<uint32_t>& size = layout.size;
   const std::vector<uint32_t>& slot = layout.slot;
