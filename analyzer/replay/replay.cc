@@ -184,6 +184,20 @@ void Replay::Subtract(const Block& block) {
   state_.all.heap -= block.size;
 }
 
+// The bounds are copied to locals: a member would be reloaded after every
+// virtual call, which might have changed it.
+void Replay::NotifyAlloc(uint64_t address, const Block& block) {
+  ReplayObserver* const* observer = alloc_observers_.data();
+  ReplayObserver* const* const end = observer + alloc_observers_.size();
+  for (; observer != end; ++observer) (*observer)->OnAlloc(address, block);
+}
+
+void Replay::NotifyRelease(uint64_t address, const Block& block, Release why) {
+  ReplayObserver* const* observer = release_observers_.data();
+  ReplayObserver* const* const end = observer + release_observers_.size();
+  for (; observer != end; ++observer) (*observer)->OnRelease(address, block, why);
+}
+
 void Replay::Allocate(trace::Domain domain, uint64_t address, uint64_t size, uint32_t stack,
                       uint32_t count, bool is_realloc) {
   const ThreadId thread = state_.thread;
@@ -204,28 +218,20 @@ void Replay::Allocate(trace::Domain domain, uint64_t address, uint64_t size, uin
   if (!inserted) {
     // The free of the block that was here was never recorded.
     ++state_.replaced_blocks;
-    if (it->second.selected()) {
-      for (ReplayObserver* observer : observers_) {
-        observer->OnRelease(address, it->second, Release::kReplaced);
-      }
-    }
+    if (it->second.selected()) NotifyRelease(address, it->second, Release::kReplaced);
     Subtract(it->second);
     it->second = block;
   }
   Add(totals, size);
   Add(state_.all, size);
-  if (block.selected()) {
-    for (ReplayObserver* observer : observers_) observer->OnAlloc(address, block);
-  }
+  if (block.selected()) NotifyAlloc(address, block);
 }
 
 bool Replay::ReleaseAt(uint64_t address, Release why) {
   auto it = live_.find(address);
   if (it == live_.end()) return false;
   const Block& block = it->second;
-  if (block.selected()) {
-    for (ReplayObserver* observer : observers_) observer->OnRelease(address, block, why);
-  }
+  if (block.selected()) NotifyRelease(address, block, why);
   if (why == Release::kFree) {
     state_.domains[static_cast<int>(block.domain)].frees += block.count;
     state_.all.frees += block.count;
