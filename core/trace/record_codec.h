@@ -423,11 +423,24 @@ bool RecordDecoder::Decode(Handler&& handler) {
   if (!ok_) return false;
   while (cursor_ < end_) {
     const uint8_t tag = *cursor_++;
-    const bool known = DispatchRecordType(tag, [&]<class R>() {
-      One<R>(tag, handler);
-      return true;
-    });
-    if (!known) Fail("unknown record type");
+    // Allocations and frees are nearly every record: decoded here, inline,
+    // rather than through the dispatch over every type, which is too large
+    // to inline and cost a call (and its register saves) per record.
+    switch (static_cast<RecordType>(tag & kTagTypeMask)) {
+      case RecordType::kAlloc:
+        One<Alloc>(tag, handler);
+        break;
+      case RecordType::kFree:
+        One<Free>(tag, handler);
+        break;
+      default:
+        if (!DispatchRecordType(tag, [&]<class R>() {
+              One<R>(tag, handler);
+              return true;
+            })) {
+          Fail("unknown record type");
+        }
+    }
     if (!ok_) return false;
   }
   if (addresses_ != addresses_end_) {
