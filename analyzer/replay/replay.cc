@@ -123,11 +123,17 @@ void Replay::Finish() {
 
 // --- Memory events ----------------------------------------------------------
 
-uint8_t Replay::FlagsForNewBlock(StackId stack, trace::Domain domain) {
+// Inlined into Allocate: most blocks take the first branch.
+__attribute__((always_inline)) inline uint8_t Replay::FlagsForNewBlock(StackId stack,
+                                                                       trace::Domain domain) {
   // Most blocks: no filter, start-up over. One test, the flags precomputed.
   if (__builtin_expect(common_case_, 1)) {
     return selection_.SeqInWindow(state_.seq) ? common_flags_ : common_flags_ & ~kInWindow;
   }
+  return FlagsForUncommonBlock(stack, domain);
+}
+
+uint8_t Replay::FlagsForUncommonBlock(StackId stack, trace::Domain domain) {
   uint8_t flags = 0;
   bool selected = true;
   if (selection_.filters_files()) {

@@ -91,6 +91,8 @@ class Replay {
   void NotifyRelease(uint64_t address, const Block& block, Release why);
   void Add(DomainTotals& totals, uint64_t size);
   uint8_t FlagsForNewBlock(StackId stack, trace::Domain domain);
+  // Out of line: filters, or start-up not over yet.
+  __attribute__((noinline)) uint8_t FlagsForUncommonBlock(StackId stack, trace::Domain domain);
   void NoteTracedDomain(uint64_t traced_domain);
   // An allocation of the traced domain at `address`: PyTraceMalloc_Track of a
   // block it already tracks updates it (its size, its stack), as tracemalloc
