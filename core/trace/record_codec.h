@@ -380,8 +380,10 @@ class RecordDecoder {
     return ok_;
   }
 
+  // Inlined: in the decoding loop for allocations and frees (a call per
+  // record cost as much as decoding its numbers), in the dispatch otherwise.
   template <class R, class Handler>
-  bool One(uint8_t tag, Handler& handler) {
+  __attribute__((always_inline)) bool One(uint8_t tag, Handler& handler) {
     if constexpr (kNumbersOnlyRecord<R>) {
       if (__builtin_expect(RoomForUncheckedRecord(), 1)) return OneUnchecked<R>(tag, handler);
     }
@@ -393,7 +395,7 @@ class RecordDecoder {
   }
 
   template <class R, class Handler>
-  bool OneUnchecked(uint8_t tag, Handler& handler) {
+  __attribute__((always_inline)) bool OneUnchecked(uint8_t tag, Handler& handler) {
     R record{};
     if (!DomainFromTag(tag, record)) return false;
     UncheckedReader reader{this};
