@@ -11,6 +11,7 @@ namespace arenatrace::analyzer {
 
 class AllocatedAnalysis : public ReplayObserver {
  public:
+  uint8_t block_calls() const override { return kAllocCalls; }
   void OnAlloc(uint64_t, const Block& block) override {
     if (block.in_window()) allocated_[block.stack].Add(block.size, block.count);
   }

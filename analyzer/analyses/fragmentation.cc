@@ -48,7 +48,13 @@ void FragmentationAnalysis::OnAlloc(uint64_t address, const Block& block) {
   if (!IsSmall(block)) return;
   const uint32_t bytes = Rounded(block.size);
   const uint32_t sparse_limit = (uint32_t{1} << layout_.pool_shift) / 4;
-  Pool& pool = pools_[address >> layout_.pool_shift];
+  const uint64_t pool_key = address >> layout_.pool_shift;
+  if (last_pool_ == nullptr || last_pool_key_ != pool_key) {
+    // An insertion may move every pool: the cache is set after it.
+    last_pool_ = &pools_[pool_key];
+    last_pool_key_ = pool_key;
+  }
+  Pool& pool = *last_pool_;
   if (pool.blocks == 0) {
     ++now_.pools;
     if (arenas_[address >> layout_.arena_shift]++ == 0) ++now_.arenas;
@@ -70,9 +76,14 @@ void FragmentationAnalysis::OnRelease(uint64_t address, const Block& block, Rele
   if (peak_pending_) CommitPeak();
   heap_ -= block.size;
   if (!IsSmall(block)) return;
-  auto it = pools_.find(address >> layout_.pool_shift);
-  if (it == pools_.end()) return;
-  Pool& pool = it->second;
+  const uint64_t pool_key = address >> layout_.pool_shift;
+  if (last_pool_ == nullptr || last_pool_key_ != pool_key) {
+    auto it = pools_.find(pool_key);
+    if (it == pools_.end()) return;
+    last_pool_ = &it->second;
+    last_pool_key_ = pool_key;
+  }
+  Pool& pool = *last_pool_;
   const uint32_t bytes = Rounded(block.size);
   const uint32_t sparse_limit = (uint32_t{1} << layout_.pool_shift) / 4;
   --now_.pools_by_fill[Fill(pool.bytes)];
@@ -82,7 +93,8 @@ void FragmentationAnalysis::OnRelease(uint64_t address, const Block& block, Rele
   --now_.small_blocks;
   now_.small_bytes -= bytes;
   if (pool.blocks == 0) {
-    pools_.erase(it);
+    pools_.erase(pool_key);
+    last_pool_ = nullptr;
     --now_.pools;
     auto arena = arenas_.find(address >> layout_.arena_shift);
     if (arena != arenas_.end() && --arena->second == 0) {

@@ -103,6 +103,10 @@ class FragmentationAnalysis : public ReplayObserver {
   PoolLayout layout_;
   bool sampled_ = false;
   absl::flat_hash_map<uint64_t, Pool> pools_;
+  // The pool of the last small block seen: consecutive blocks are mostly in
+  // one pool, and this spares their lookups. Null after the pool's erasure.
+  uint64_t last_pool_key_ = 0;
+  Pool* last_pool_ = nullptr;
   absl::flat_hash_map<uint64_t, uint32_t> arenas_;  // arena -> pools held
   PoolUsage now_;
   uint64_t heap_ = 0;

@@ -31,6 +31,7 @@ struct GcResult {
 
 class GcAnalysis : public ReplayObserver {
  public:
+  uint8_t block_calls() const override { return kReleaseCalls; }
   void OnRelease(uint64_t, const Block& block, Release why) override;
   void OnGcStart(uint64_t generation) override;
   void OnGcStop(uint64_t generation, uint64_t collected, uint64_t uncollectable) override;

@@ -85,16 +85,25 @@ void TimelineAnalysis::Changed() {
   }
 }
 
+// An allocation can only raise the maxima, of the heap and of its own
+// domain; a release can only lower the minimum. (Changed() would compare
+// all of them, for every event.)
 void TimelineAnalysis::OnAlloc(uint64_t, const Block& block) {
+  const int domain = static_cast<int>(block.domain);
   heap_ += block.size;
-  domains_[static_cast<int>(block.domain)] += block.size;
-  Changed();
+  domains_[domain] += block.size;
+  TimelinePoint& point = Current();
+  point.heap_max = std::max(point.heap_max, heap_);
+  point.heap_last = heap_;
+  point.domain_max[domain] = std::max(point.domain_max[domain], domains_[domain]);
 }
 
 void TimelineAnalysis::OnRelease(uint64_t, const Block& block, Release) {
   heap_ -= block.size;
   domains_[static_cast<int>(block.domain)] -= block.size;
-  Changed();
+  TimelinePoint& point = Current();
+  point.heap_min = std::min(point.heap_min, heap_);
+  point.heap_last = heap_;
 }
 
 void TimelineAnalysis::OnTime(uint64_t) { Changed(); }

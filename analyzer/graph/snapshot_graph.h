@@ -41,6 +41,7 @@ class SnapshotGraphBuilder : public ReplayObserver {
   // `wanted`: the snapshot's number (from 0); nullopt: the last whole one.
   explicit SnapshotGraphBuilder(std::optional<size_t> wanted = std::nullopt) : wanted_(wanted) {}
 
+  uint8_t block_calls() const override { return 0; }
   void OnSnapshotStart() override;
   void OnSnapshotObject(const trace::SnapshotObject& object, const Block* block) override;
   void OnSnapshotEdge(const trace::SnapshotEdge& edge) override;

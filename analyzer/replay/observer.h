@@ -20,6 +20,12 @@ class ReplayObserver {
   // may read (the clock, the symbols, the marks so far ...).
   virtual void Begin(const ReplayState& state) { state_ = &state; }
 
+  // Which of the per-block calls below the observer overrides: the replay
+  // makes only those (a virtual call per event and observer is much of what
+  // an analysis costs). Asked once, when the observer is added.
+  enum BlockCalls : uint8_t { kAllocCalls = 1, kReleaseCalls = 2, kAllBlockCalls = 3 };
+  virtual uint8_t block_calls() const { return kAllBlockCalls; }
+
   // A new block, already accounted in the state (state().seq is its seq).
   // Only blocks in the selection are passed, allocations and releases alike.
   virtual void OnAlloc(uint64_t /*address*/, const Block& /*block*/) {}

@@ -26,7 +26,12 @@ class Replay {
   Replay& operator=(const Replay&) = delete;
 
   // Observers are called in the order they were added; not owned.
-  void Add(ReplayObserver* observer) { observers_.push_back(observer); }
+  void Add(ReplayObserver* observer) {
+    observers_.push_back(observer);
+    const uint8_t calls = observer->block_calls();
+    if (calls & ReplayObserver::kAllocCalls) alloc_observers_.push_back(observer);
+    if (calls & ReplayObserver::kReleaseCalls) release_observers_.push_back(observer);
+  }
 
   // Replays the trace at `path`. Returns false with `error` (one line) when
   // the file cannot be read at all; a cut-short or damaged trace is read up
@@ -82,8 +87,12 @@ class Replay {
   // Releases the block at `address`; false when no such block is live.
   bool ReleaseAt(uint64_t address, Release why);
   void Subtract(const Block& block);
+  void NotifyAlloc(uint64_t address, const Block& block);
+  void NotifyRelease(uint64_t address, const Block& block, Release why);
   void Add(DomainTotals& totals, uint64_t size);
   uint8_t FlagsForNewBlock(StackId stack, trace::Domain domain);
+  // Out of line: filters, or start-up not over yet.
+  __attribute__((noinline)) uint8_t FlagsForUncommonBlock(StackId stack, trace::Domain domain);
   void NoteTracedDomain(uint64_t traced_domain);
   // An allocation of the traced domain at `address`: PyTraceMalloc_Track of a
   // block it already tracks updates it (its size, its stack), as tracemalloc
@@ -97,6 +106,8 @@ class Replay {
   Selection selection_;
   ReplayState state_;
   std::vector<ReplayObserver*> observers_;
+  std::vector<ReplayObserver*> alloc_observers_;    // those that want OnAlloc
+  std::vector<ReplayObserver*> release_observers_;  // those that want OnRelease
   absl::flat_hash_map<uint64_t, Block> live_;
   std::vector<uint8_t> stack_selected_;   // per stack, when files are filtered
   std::vector<FrameId> stack_outermost_;  // per stack: its outermost frame

@@ -380,8 +380,10 @@ class RecordDecoder {
     return ok_;
   }
 
+  // Inlined: in the decoding loop for allocations and frees (a call per
+  // record cost as much as decoding its numbers), in the dispatch otherwise.
   template <class R, class Handler>
-  bool One(uint8_t tag, Handler& handler) {
+  __attribute__((always_inline)) bool One(uint8_t tag, Handler& handler) {
     if constexpr (kNumbersOnlyRecord<R>) {
       if (__builtin_expect(RoomForUncheckedRecord(), 1)) return OneUnchecked<R>(tag, handler);
     }
@@ -393,7 +395,7 @@ class RecordDecoder {
   }
 
   template <class R, class Handler>
-  bool OneUnchecked(uint8_t tag, Handler& handler) {
+  __attribute__((always_inline)) bool OneUnchecked(uint8_t tag, Handler& handler) {
     R record{};
     if (!DomainFromTag(tag, record)) return false;
     UncheckedReader reader{this};
@@ -423,11 +425,24 @@ bool RecordDecoder::Decode(Handler&& handler) {
   if (!ok_) return false;
   while (cursor_ < end_) {
     const uint8_t tag = *cursor_++;
-    const bool known = DispatchRecordType(tag, [&]<class R>() {
-      One<R>(tag, handler);
-      return true;
-    });
-    if (!known) Fail("unknown record type");
+    // Allocations and frees are nearly every record: decoded here, inline,
+    // rather than through the dispatch over every type, which is too large
+    // to inline and cost a call (and its register saves) per record.
+    switch (static_cast<RecordType>(tag & kTagTypeMask)) {
+      case RecordType::kAlloc:
+        One<Alloc>(tag, handler);
+        break;
+      case RecordType::kFree:
+        One<Free>(tag, handler);
+        break;
+      default:
+        if (!DispatchRecordType(tag, [&]<class R>() {
+              One<R>(tag, handler);
+              return true;
+            })) {
+          Fail("unknown record type");
+        }
+    }
     if (!ok_) return false;
   }
   if (addresses_ != addresses_end_) {
