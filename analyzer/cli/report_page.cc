@@ -337,7 +337,11 @@ int WriteReportPage(const CLI::App& app, const CommonOptions& options, const Rep
       run.Merge(*profile, under);
     }
     if (!split) continue;
-    nlohmann::json tree = analyzer::PruneForFlameGraph(run, &frames).json;
+    // Each thread pruned against its own total (under its process, when the
+    // run has several): a small thread chosen alone still shows its stacks.
+    nlohmann::json tree = analyzer::PruneForFlameGraph(run, &frames, analyzer::kFlameMinShare,
+                                                       processes.size() == 1 ? 1 : 2)
+                              .json;
     if (kind == StackAnalysisKind::kPeak) {
       views.push_back({{"name", "threads"}, {"tree", std::move(tree)}});
     } else {
@@ -383,6 +387,17 @@ int WriteReportPage(const CLI::App& app, const CommonOptions& options, const Rep
     process_list.push_back(std::move(json));
   }
 
+  // What the terminal is told is on the page too: a page read later, or by
+  // someone else, must say that a trace was cut short.
+  std::vector<std::string> warnings = loaded.run.warnings;
+  for (const ProcessAnalyses& p : processes) {
+    const analyzer::ReplayState& state = p.replay.replay->state();
+    if (state.Complete()) continue;
+    warnings.push_back(
+        absl::StrCat(loaded.run.traces[p.replay.index].path, ": the trace is incomplete (",
+                     state.problem.empty() ? "the process ended without closing it" : state.problem,
+                     "); shown up to its last intact chunk"));
+  }
   nlohmann::json data = {{"command", spec.command},
                          {"trace", options.trace},
                          {"metric", spec.count ? "count" : "bytes"},
@@ -390,7 +405,7 @@ int WriteReportPage(const CLI::App& app, const CommonOptions& options, const Rep
                          {"views", views},
                          {"thread_views", thread_views},
                          {"processes", process_list},
-                         {"run_warnings", loaded.run.warnings}};
+                         {"run_warnings", warnings}};
   const std::string title = absl::StrCat("arenatrace ", spec.command, ": ", options.trace);
   if (!WriteOutput(options, analyzer::HtmlPage(title, data))) return kUnreadable;
   std::vector<const ProcessReplay*> replays;

@@ -47,8 +47,12 @@ struct FlameTree {
   uint32_t kept = 0;
 };
 
+// With `group_depth` > 0, the nodes at that depth (a split's threads, under
+// their processes) are groups: each is kept whatever its width, and the nodes
+// below it are measured against the group's own total, so that a thread with
+// a sliver of the run's memory still shows its own stacks when chosen alone.
 FlameTree PruneForFlameGraph(const StackProfile& profile, FrameTable* frames,
-                             double min_share = kFlameMinShare);
+                             double min_share = kFlameMinShare, uint32_t group_depth = 0);
 
 }  // namespace arenatrace::analyzer
 

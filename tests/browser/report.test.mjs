@@ -332,6 +332,13 @@ def worker_job():
 def main_part():
     return [bytes(1000) for _ in range(10000)]
 
+def tiny_job():
+    global tiny_kept
+    tiny_kept = [bytearray(100) for _ in range(20)]  # a 5000th of what the program keeps
+
+tiny = threading.Thread(target=tiny_job, name="tiny-1")
+tiny.start()
+tiny.join()
 worker = threading.Thread(target=worker_job, name="worker-1")
 worker.start()
 ready.wait()
@@ -379,6 +386,10 @@ worker.join()
     assert.equal((await rects(page)).filter((r) => r.function === "worker_job").length, 0);
     await page.selectOption("#thread", { label: main });
     assert.equal(widestOf(await rects(page), script).function, "main_part");
+    // A thread with a sliver of the memory still shows its own stacks alone.
+    await page.selectOption("#thread", { label: options.find((o) => o.includes("tiny-1")) });
+    assert.equal(widestOf(await rects(page), script).function, "tiny_job");
+    assert.equal((await rects(page)).filter((r) => r.function === "main_part").length, 0);
     await page.selectOption("#thread", "-1");  // every thread again
     const info = await page.locator("#flame-info").textContent();
     assert.ok(info.startsWith("leaks: ") && !info.includes("thread"), info);

@@ -5,6 +5,7 @@ status; none aborts."""
 import gzip
 import json
 import os
+import re
 import subprocess
 import tempfile
 import unittest
@@ -311,6 +312,17 @@ class CliTest(TestCase):
                 process = report if command == "summary" else report["processes"][0]
                 self.assertEqual(process["status"], "cut_short")
                 self.assertIn("the file ends inside", process["problem"])
+            # The page says so too, for whoever opens it later.
+            page = os.path.join(tmp, "report.html")
+            result = arenatrace("report", "-o", page, trace)
+            self.assertEqual(result.returncode, 3, result.stderr)
+            with open(page) as f:
+                data = json.loads(re.search(
+                    r'<script id="arenatrace-data" type="application/json">(.*?)</script>',
+                    f.read(), re.S).group(1))
+            self.assertEqual(len(data["run_warnings"]), 1, data["run_warnings"])
+            self.assertIn("the trace is incomplete (the file ends inside",
+                          data["run_warnings"][0])
 
 
 if __name__ == "__main__":

@@ -101,7 +101,8 @@
       if (m) {
         flame.setTree(p.temporal.tree, m.self);
         const where = state.range ? `${AT.seconds(state.range.from)} to ${AT.seconds(state.range.to)}` : "the whole run";
-        info = `The heap at the highest moment of ${where}: ${AT.bytes(m.peak_bytes)} at ${AT.seconds(m.peak_micros)} (${p.label}).`;
+        info = `The heap at the highest moment of ${where}: ${AT.bytes(m.peak_bytes)} at ${AT.seconds(m.peak_micros)} (${p.label}` +
+          (state.thread >= 0 ? "; every thread: this view is not split by thread)." : ").");
       }
     } else {
       const view = data.views.find((v) => v.name === name);
@@ -113,7 +114,8 @@
       if (split) {
         tree = split;
         flame.processNode = threadNodeIn(split, thread);
-        shown = ` in ${thread.process ? thread.process + ", " : ""}${thread.name}`;
+        shown = ` in ${thread.process ? thread.process + ", " : ""}${thread.name}` +
+          (flame.processNode === -2 ? " (nothing of this thread in this view)" : "");
       } else {
         flame.processNode = state.process >= 0 && processes.length > 1
           ? processNodeIn(view.tree, processes[state.process].label) : -1;

@@ -73,8 +73,8 @@ AT.FlameGraph = class {
           }
           map[i] = d;
         }
-      } else if (this.processNode > 0) {
-        map[0] = -1;  // the run's root is outside any one process
+      } else if (this.processNode !== -1) {
+        map[0] = -1;  // the run's root is outside any one process (-2: in none of this tree)
         continue;
       }
       if (map[i] >= 0) { dBytes[map[i]] += self[i]; dCount[map[i]] += selfCount[i]; }
