@@ -453,7 +453,17 @@ bool SnapshotAtFinalizing() { return g_mode == SnapshotMode::kFinal; }
 bool SnapshotOnRequest() { return g_mode != SnapshotMode::kNever; }
 
 void TakeHeapSnapshot(trace::SnapshotTrigger trigger, const char* label) {
-  if (!arenatrace_snapshots_supported() || !SnapshotRecordingPossible()) return;
+  if (!arenatrace_snapshots_supported()) {
+    // Asked for (the signal, arenatrace.snapshot()): said once, not silently ignored.
+    static bool said = false;
+    if (trigger != trace::SnapshotTrigger::kFinalizing && !said) {
+      said = true;
+      Log("no heap snapshot: this Python (free-threaded) takes none, its other threads change "
+          "the heap while it would be read; the program goes on");
+    }
+    return;
+  }
+  if (!SnapshotRecordingPossible()) return;
   // The roots are the main interpreter's; another interpreter's objects
   // would be joined with them.
   if (PyThreadState_Get()->interp != PyInterpreterState_Main()) return;
@@ -476,7 +486,9 @@ void TakeHeapSnapshot(trace::SnapshotTrigger trigger, const char* label) {
 }
 
 void InstallSnapshotSignal() {
-  if (g_signal_number <= 0 || !arenatrace_snapshots_supported()) return;
+  // Also where no snapshot can be taken: `arenatrace run` says the signal
+  // asks for one, so it must not end the program with the signal's default.
+  if (g_signal_number <= 0) return;
   g_snapshot_signal.Install(g_signal_number, &OnSnapshotSignal, "snapshots");
 }
 

@@ -46,6 +46,22 @@ class FreeThreadingTest(TestCase):
         self.assertEqual(recorded.stderr, plain.stderr + "arenatrace: trace written to %s\n" % trace)
         self.assertTrue(recorded.stdout.startswith("False "), recorded.stdout)
 
+    def test_the_snapshot_signal_and_call_say_no_snapshot_and_the_program_goes_on(self):
+        # The signal `arenatrace run` documents as taking a snapshot must not
+        # end the program with the signal's default action where none is taken.
+        source = """
+            import os, signal, arenatrace
+            os.kill(os.getpid(), signal.SIGUSR1)
+            arenatrace.snapshot("asked")
+            print("still running")
+        """
+        with tempfile.TemporaryDirectory() as tmp:
+            result, trace, _ = record(source, tmp)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout, "still running\n")
+        said = [line for line in result.stderr.splitlines() if "no heap snapshot" in line]
+        self.assertEqual(len(said), 1, result.stderr)
+
     def test_eight_threads_allocating_at_once_lose_nothing(self):
         with tempfile.TemporaryDirectory() as tmp:
             result, trace, script = record(EIGHT_THREADS, tmp)
