@@ -10,10 +10,12 @@
 #include <cstring>
 #include <type_traits>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "analyzer/model/text.h"
 #include "core/trace/file_format.h"
 #include "core/trace/trace_reader.h"
@@ -42,18 +44,24 @@ void AddCommonOptions(CLI::App& app, CommonOptions* o, unsigned which) {
         ->required();
   }
   if (which & kSelectionOptions) {
-    app.add_option("--pid", o->pids, "only these processes of the run (repeatable)");
+    // Repeatable options take one value each time, so that the trace after
+    // them stays the trace (`--thread a --thread b TRACE`).
+    app.add_option("--pid", o->pids, "only these processes of the run (repeatable)")
+        ->allow_extra_args(false);
     app.add_option("--thread", o->threads,
                    "only allocations of these threads: a native thread id, or a glob on the "
-                   "thread's names (repeatable)");
+                   "thread's names (repeatable)")
+        ->allow_extra_args(false);
     app.add_option("--from", o->from,
                    "only allocations made from this moment: seconds (1.5, 1.5s, 300ms, 40us) or "
                    "mark:LABEL / mark:N");
     app.add_option("--to", o->to, "only allocations made before this moment (same forms)");
     app.add_option("--include", o->include,
-                   "only stacks with a frame in a file matching this glob (repeatable)");
+                   "only stacks with a frame in a file matching this glob (repeatable)")
+        ->allow_extra_args(false);
     app.add_option("--exclude", o->exclude,
-                   "leave out stacks with a frame in a file matching this glob (repeatable)");
+                   "leave out stacks with a frame in a file matching this glob (repeatable)")
+        ->allow_extra_args(false);
     app.add_option("--domain", o->domain,
                    "only one domain: raw, mem, obj (CPython's allocators) or traced (blocks "
                    "extensions report with PyTraceMalloc_Track: numpy's arrays)")
@@ -265,6 +273,22 @@ bool ResolveSelection(const CommonOptions& options, const std::string& path,
         }
         if (match) selection->threads->insert(static_cast<uint32_t>(t));
       }
+    }
+    // Not an error (another process of the run may have the thread), but an
+    // empty answer must not look like a thread that allocated nothing. Said
+    // once per trace, however many replays read it.
+    static absl::flat_hash_set<std::string> warned;
+    if (selection->threads->empty() && warned.insert(path).second) {
+      std::string names;
+      for (size_t t = 0; t < index.native_ids.size(); ++t) {
+        absl::StrAppend(&names, t == 0 ? "" : ", ",
+                        index.names[t].empty() ? "?" : index.names[t].back(), " (",
+                        index.native_ids[t], ")");
+      }
+      fprintf(stderr, "arenatrace: %s: --thread %s matches none of its threads (%s)\n",
+              analyzer::Printable(path).c_str(),
+              analyzer::Printable(absl::StrJoin(options.threads, ", --thread ")).c_str(),
+              analyzer::Printable(names).c_str());
     }
   }
   return true;
