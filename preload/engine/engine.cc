@@ -153,6 +153,7 @@ int Start(const ArenatraceStartInfo* info) {
     snprintf(recording.output_path, sizeof recording.output_path, "%s", g_options.output_path);
     recording.root_pid = g_options.root_pid;
     recording.max_depth = g_options.max_depth;
+    recording.max_stack_nodes = g_options.max_stack_nodes;
     recording.sample_bytes = g_options.sample_bytes;
     recording.mark_signal = g_options.mark_signal;
     recording.allocator = AllocatorName();

@@ -1,6 +1,7 @@
 #include "preload/engine/options.h"
 
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -73,6 +74,16 @@ EngineOptions ReadEngineOptions() {
       Log("ARENATRACE_MAX_DEPTH=%s is not a number of frames; keeping every frame", depth);
     } else {
       options.max_depth = static_cast<unsigned>(value);
+    }
+  }
+  if (const char* nodes = getenv("ARENATRACE_STACK_NODES"); nodes != nullptr && *nodes != '\0') {
+    char* end = nullptr;
+    const long value = strtol(nodes, &end, 10);
+    if (*end != '\0' || value < 0 || value > UINT32_MAX / 2) {
+      Log("ARENATRACE_STACK_NODES=%s is not a number of stacks; keeping at most %u", nodes,
+          kDefaultMaxStackNodes);
+    } else {
+      options.max_stack_nodes = static_cast<unsigned>(value);
     }
   }
   if (const char* sample = getenv("ARENATRACE_SAMPLE_BYTES"); sample != nullptr && *sample) {

@@ -17,6 +17,14 @@ enum class AllocatorChoice {
 // (docs/PERFORMANCE.md); --max-depth=N keeps the innermost N.
 inline constexpr unsigned kDefaultMaxDepth = 0;
 
+// The trie of stacks the recorder looks stacks up in holds at most this many
+// nodes (8 bytes each, and 4 to 8 of index): past it, the table forgets every
+// stack and the trace defines the ones still in use again, under new ids. A
+// program with millions of distinct stacks (a test suite) so costs the
+// recorder at most ~16 MiB of table instead of growing with its stacks; the
+// trace pays with the stacks it defines twice (docs/PERFORMANCE.md).
+inline constexpr unsigned kDefaultMaxStackNodes = 1u << 20;
+
 // The signal that records a mark ("kill -USR2 <pid>"). Were a program to
 // handle it itself, its handler replaces ours.
 inline constexpr int kDefaultMarkSignal = SIGUSR2;
@@ -30,6 +38,7 @@ struct EngineOptions {
   char output_path[4096] = {};  // ARENATRACE_OUTPUT: the trace to write; empty: record nothing
   long root_pid = 0;            // ARENATRACE_ROOT_PID: the process that writes output_path itself
   unsigned max_depth = kDefaultMaxDepth;  // ARENATRACE_MAX_DEPTH: frames kept per stack, 0: all
+  unsigned max_stack_nodes = kDefaultMaxStackNodes;  // ARENATRACE_STACK_NODES, 0: no bound
   AllocatorChoice allocator = AllocatorChoice::kArenatrace;
   unsigned long long sample_bytes = 0;   // ARENATRACE_SAMPLE_BYTES: mean bytes per sample, 0: all
   int mark_signal = kDefaultMarkSignal;  // ARENATRACE_MARK_SIGNAL: name or number, "none": off

@@ -865,7 +865,7 @@ bool StartRecording(const RecordingOptions& options) {
   // No GIL (the free-threaded build): the GIL holder's entry never opens.
   if constexpr (cpython::ParallelInterpreters::kAlways) g->lock.CloseFastEntry();
   FindThreadStateOffset();
-  g->stacks = std::make_unique<StackTable>(options.max_depth);
+  g->stacks = std::make_unique<StackTable>(options.max_depth, options.max_stack_nodes);
   g->active.reserve(kFlushBytes * 2);
   OpenStatm();
   pthread_key_create(&g_thread_key, &FreeThreadState);

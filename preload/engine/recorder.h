@@ -25,11 +25,12 @@
 namespace arenatrace::preload {
 
 struct RecordingOptions {
-  char output_path[4096] = {};  // the file of the process arenatrace run started
-  long root_pid = 0;            // that process; any other writes <output_path>.<pid>
-  unsigned max_depth = 0;       // 0: unlimited
-  uint64_t sample_bytes = 0;    // 0: every event; else one sample per this many bytes on average
-  int mark_signal = 0;          // 0: none; else a signal that records a mark
+  char output_path[4096] = {};   // the file of the process arenatrace run started
+  long root_pid = 0;             // that process; any other writes <output_path>.<pid>
+  unsigned max_depth = 0;        // 0: unlimited
+  unsigned max_stack_nodes = 0;  // of the stack table before it forgets them; 0: unlimited
+  uint64_t sample_bytes = 0;     // 0: every event; else one sample per this many bytes on average
+  int mark_signal = 0;           // 0: none; else a signal that records a mark
   const char* allocator = "arenatrace";
   int argc = 0;
   char** argv = nullptr;

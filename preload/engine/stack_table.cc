@@ -17,7 +17,7 @@ uint32_t StackNodes::FindOrInsert(uint32_t parent, uint32_t frame, bool* inserte
     }
   }
   const uint32_t id = next_id_++;
-  if ((id >> kBlockBits) >= blocks_.size()) {
+  if (((id - first_id_) >> kBlockBits) >= blocks_.size()) {
     blocks_.push_back(std::make_unique<Node[]>(size_t{1} << kBlockBits));
   }
   At(id) = {parent, frame};
@@ -65,10 +65,31 @@ void StackNodes::Erase(uint32_t parent, uint32_t frame) {
 }
 
 void StackNodes::Clear() {
-  blocks_.clear();
-  slots_.assign(1024, 0);
-  live_ = 0;
+  Forget();
   next_id_ = 1;
+  first_id_ = 0;
+}
+
+void StackNodes::Forget() {
+  blocks_.clear();
+  blocks_.shrink_to_fit();
+  std::vector<uint32_t>(1024).swap(slots_);  // the memory itself goes back, not only the size
+  live_ = 0;
+  first_id_ = next_id_;
+}
+
+void StackTable::ForgetStacks() {
+  ++generation_;
+  ++stack_forgets_;
+  stacks_.Forget();
+  child_cache_.assign(child_cache_.size(), ChildCacheEntry());
+  child_cache_stale_ = false;
+  for (auto& [code, entry] : codes_) {
+    entry.stacks.clear();
+    entry.untracked_stacks = false;
+    entry.slot_count = 0;
+    entry.untracked_slots = false;
+  }
 }
 
 void StackTable::Reset() {
@@ -88,6 +109,7 @@ StackTableCounts StackTable::Counts() const {
   counts.codes_seen = codes_seen_;
   counts.codes_forgotten = codes_forgotten_;
   counts.stacks_held = stacks_.size();
+  counts.stack_forgets = stack_forgets_;
   return counts;
 }
 
@@ -203,6 +225,8 @@ void StackTable::WalkDeeper(PyThreadState* tstate, ThreadStackCache* cache) cons
 }
 
 uint32_t StackTable::Intern(ThreadStackCache* cache, trace::RecordEncoder* encoder) {
+  // Before this walk's lookups, so that none of its ids predates the forgetting.
+  if (__builtin_expect(max_nodes_ != 0 && stacks_.size() >= max_nodes_, 0)) ForgetStacks();
   if (__builtin_expect(cache->table_generation != generation_, 0)) {
     cache->depth = 0;
     cache->table_generation = generation_;

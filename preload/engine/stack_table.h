@@ -41,7 +41,11 @@ class StackNodes {
   uint32_t FindOrInsert(uint32_t parent, uint32_t frame, bool* inserted);
   // Removes (parent, frame) from the index (its id is never given again).
   void Erase(uint32_t parent, uint32_t frame);
+  // Every id forgotten and the next one 1 (a new file).
   void Clear();
+  // Every node forgotten, the ids given so far never given again (the same
+  // file, which defines the stacks in use again).
+  void Forget();
   size_t size() const { return live_; }
 
  private:
@@ -50,7 +54,10 @@ class StackNodes {
     uint32_t frame;
   };
   static constexpr unsigned kBlockBits = 16;
-  Node& At(uint32_t id) { return blocks_[id >> kBlockBits][id & ((1u << kBlockBits) - 1)]; }
+  Node& At(uint32_t id) {
+    const uint32_t index = id - first_id_;
+    return blocks_[index >> kBlockBits][index & ((1u << kBlockBits) - 1)];
+  }
   size_t Home(uint32_t parent, uint32_t frame) const {
     const uint64_t key = (static_cast<uint64_t>(parent) << 32) | frame;
     return ((key * 0x9E3779B97F4A7C15ull) >> 32) & (slots_.size() - 1);
@@ -61,6 +68,7 @@ class StackNodes {
   std::vector<uint32_t> slots_ = std::vector<uint32_t>(1024);  // 0: empty, else an id
   size_t live_ = 0;
   uint32_t next_id_ = 1;
+  uint32_t first_id_ = 0;  // the id of blocks_[0][0]: ids before it are forgotten
 };
 
 // What one thread remembers of its previous stack.
@@ -81,12 +89,15 @@ struct StackTableCounts {
   uint64_t codes_seen = 0;       // code objects registered in all
   uint64_t codes_forgotten = 0;  // of those, forgotten at their free
   uint64_t stacks_held = 0;      // trie nodes the table can look up now
+  uint64_t stack_forgets = 0;    // times the table was full and forgot every stack
 };
 
 class StackTable {
  public:
   // `max_depth` 0: unlimited; otherwise the innermost frames are kept.
-  explicit StackTable(unsigned max_depth) : max_depth_(max_depth) {}
+  // `max_nodes`: the trie's size at which it forgets every stack (0: never).
+  StackTable(unsigned max_depth, unsigned max_nodes)
+      : max_depth_(max_depth), max_nodes_(max_nodes) {}
 
   // Reads `tstate`'s current Python stack into `cache` (the calling thread's
   // own). Needs no lock: the GIL keeps the frames still, and the cost of a
@@ -142,6 +153,10 @@ class StackTable {
                        trace::RecordEncoder* encoder);
   CodeEntry* InternCode(PyCodeObject* code, trace::RecordEncoder* encoder);
   void ForgetCode(PyCodeObject* code);
+  // The trie is full: every node and cached child is forgotten, and every
+  // thread walks its stack afresh, so that the stacks still in use get new
+  // ids (their code objects and frames keep theirs).
+  void ForgetStacks();
 
   static constexpr unsigned kChildCacheBits = 13;
   struct ChildCacheEntry {
@@ -187,6 +202,8 @@ class StackTable {
   };
 
   unsigned max_depth_;
+  unsigned max_nodes_;
+  uint64_t stack_forgets_ = 0;
   uint64_t generation_ = 1;
   uint64_t code_deaths_ = 0;
   // A code object that overflowed its slots died: the whole child cache is

@@ -80,8 +80,10 @@ void WriteStatsText(int fd, const StatsContext& context, const alloc::AllocatorS
           stats.forwarded_reallocs);
   if (const StackTableCounts* r = context.recorder) {
     out.Add("  recorder: %" PRIu64 " code objects known now (%" PRIu64 " at most), %" PRIu64
-            " seen, %" PRIu64 " forgotten at their free; %" PRIu64 " stacks looked up\n",
-            r->codes_held, r->codes_held_peak, r->codes_seen, r->codes_forgotten, r->stacks_held);
+            " seen, %" PRIu64 " forgotten at their free; %" PRIu64
+            " stacks looked up (the table forgot them all %" PRIu64 " times)\n",
+            r->codes_held, r->codes_held_peak, r->codes_seen, r->codes_forgotten, r->stacks_held,
+            r->stack_forgets);
   }
   out.Add("  %5s %14s %14s %10s %7s\n", "size", "allocated", "freed", "live", "pools");
   for (unsigned c = 0; c < alloc::kNumSizeClasses; ++c) {
@@ -120,8 +122,9 @@ void AppendStatsJson(const char* path, const StatsContext& context,
   if (const StackTableCounts* r = context.recorder) {
     out.Add(",\"recorder\":{\"codes_held\":%" PRIu64 ",\"codes_held_peak\":%" PRIu64
             ",\"codes_seen\":%" PRIu64 ",\"codes_forgotten\":%" PRIu64 ",\"stacks_held\":%" PRIu64
-            "}",
-            r->codes_held, r->codes_held_peak, r->codes_seen, r->codes_forgotten, r->stacks_held);
+            ",\"stack_forgets\":%" PRIu64 "}",
+            r->codes_held, r->codes_held_peak, r->codes_seen, r->codes_forgotten, r->stacks_held,
+            r->stack_forgets);
   }
   out.Add(",\"classes\":[");
   for (unsigned c = 0; c < alloc::kNumSizeClasses; ++c) {

@@ -1,11 +1,12 @@
 """Python stacks in the trace: generators, coroutines, threads started from
 C, code objects that die and whose memory is reused, deep recursion."""
 import os
+import subprocess
 import tempfile
 import textwrap
 import unittest
 
-from harness import TestCase, line_of, python_program, record, run, site_at, summary
+from harness import ARENATRACE, TestCase, clean_env, line_of, python_program, record, run, site_at, summary
 
 
 def source_line(source, marker):
@@ -189,6 +190,52 @@ class StackTest(TestCase):
         # live at once there.
         self.assertLess(counts["codes_held_peak"], 50_000, counts)
         self.assertLess(counts["stacks_held"], 20_000, counts)
+
+    def test_a_full_stack_table_forgets_and_the_trace_defines_again(self):
+        # 400 distinct stacks (20 callers x 20 callees), each allocating a
+        # size of its own, in two passes, against a table bounded at 150
+        # stacks: it forgets them several times, and every path still has
+        # both passes' bytes at its own frames.
+        with tempfile.TemporaryDirectory() as tmp:
+            trace = os.path.join(tmp, "out.atrace")
+            source = """
+                namespace = {"kept": []}
+                for b in range(20):
+                    exec("def g_%d(size):\\n    kept.append(bytearray(size))\\n" % b, namespace)
+                for a in range(20):
+                    exec("def f_%d(b, size):\\n    G[b](size)\\n" % a, namespace)
+                namespace["G"] = [namespace["g_%d" % b] for b in range(20)]
+                F = [namespace["f_%d" % a] for a in range(20)]
+                for _ in range(2):
+                    for a in range(20):
+                        for b in range(20):
+                            F[a](b, 100_000 + 1000 * (a * 20 + b))
+            """
+            env = clean_env(ARENATRACE_STACK_NODES="150")
+            result = run(python_program(source), options=("-o", trace), env=env)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            counts = [s["recorder"] for s in result.stats if "recorder" in s][0]
+            self.assertGreaterEqual(counts["stack_forgets"], 2, counts)
+            self.assertLessEqual(counts["stacks_held"], 150, counts)
+            folded = subprocess.run([ARENATRACE, "export", "--format", "folded", "--allocated",
+                                     trace], capture_output=True, text=True)
+        self.assertEqual(folded.returncode, 0, folded.stderr)
+        by_path = {}
+        for text_line in folded.stdout.splitlines():
+            stack, value = text_line.rsplit(" ", 1)
+            frames = [f.split(" ")[0] for f in stack.split(";")]
+            if len(frames) >= 2 and frames[-1].startswith("g_"):
+                key = (frames[-2], frames[-1])
+                by_path[key] = by_path.get(key, 0) + int(value)
+        for a in range(20):
+            for b in range(20):
+                size = 100_000 + 1000 * (a * 20 + b)
+                got = by_path.get(("f_%d" % a, "g_%d" % b), 0)
+                # Both passes (one alone is under 2 * size), with the bytearray
+                # objects and the list's growth at that line, and no other
+                # path's (each at least 100 k).
+                self.assertGreaterEqual(got, 2 * size, (a, b))
+                self.assertLess(got, 2 * size + 50_000, (a, b))
 
     def test_init_frames_have_no_shim_below_them(self):
         # 3.13+ runs __init__ on top of a shim frame (a static code object
