@@ -1,5 +1,6 @@
 #include "analyzer/render/graph_report.h"
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -186,12 +187,18 @@ nlohmann::json GraphReportJson(const graph::GraphReport& report) {
 
 std::string GraphPathsDot(const graph::GraphReport& report) {
   std::string out = "digraph retention {\n  rankdir=LR;\n  node [shape=box, fontsize=10];\n";
+  // Paths share their roots and their first hops: each root, object and
+  // edge is drawn once, however many paths go through it.
   absl::flat_hash_set<uint64_t> drawn;
-  for (size_t i = 0; i < report.paths.size(); ++i) {
-    const graph::RetentionPathSummary& path = report.paths[i];
-    const std::string root = absl::StrCat("root", i);
-    absl::StrAppend(&out, "  ", root, " [shape=ellipse, label=", DotQuote(path.root), "];\n");
-    std::string previous = root;
+  absl::flat_hash_map<std::string, std::string> root_ids;
+  absl::flat_hash_set<std::string> edges;
+  for (const graph::RetentionPathSummary& path : report.paths) {
+    auto [root, new_root] = root_ids.try_emplace(path.root, absl::StrCat("root", root_ids.size()));
+    if (new_root) {
+      absl::StrAppend(&out, "  ", root->second, " [shape=ellipse, label=", DotQuote(path.root),
+                      "];\n");
+    }
+    std::string previous = root->second;
     for (const graph::PathStep& step : path.steps) {
       const std::string id = absl::StrCat("n", Address(step.node.address));
       if (drawn.insert(step.node.address).second) {
@@ -201,9 +208,10 @@ std::string GraphPathsDot(const graph::GraphReport& report) {
         if (!step.node.site.empty()) absl::StrAppend(&label, "\\n", DotText(step.node.site));
         absl::StrAppend(&out, "  ", id, " [label=\"", label, "\"];\n");
       }
-      absl::StrAppend(&out, "  ", previous, " -> ", id);
-      if (!step.edge.empty()) absl::StrAppend(&out, " [label=", DotQuote(step.edge), "]");
-      absl::StrAppend(&out, ";\n");
+      std::string edge = absl::StrCat("  ", previous, " -> ", id);
+      if (!step.edge.empty()) absl::StrAppend(&edge, " [label=", DotQuote(step.edge), "]");
+      absl::StrAppend(&edge, ";\n");
+      if (edges.insert(edge).second) out += edge;
       previous = id;
     }
   }
