@@ -280,6 +280,19 @@ int WriteReportPage(const CLI::App& app, const CommonOptions& options, const Rep
     processes.push_back(std::move(p));
   }
 
+  // A snapshot asked for by number must exist (in the root process, whose
+  // snapshots the page shows first), as `graph` requires.
+  if (snapshot && !processes.empty() && processes[0].snapshot && !processes[0].snapshot->result()) {
+    const size_t seen = processes[0].replay.replay->state().snapshots.size();
+    if (seen > 0) {
+      return Fail(app.get_name(),
+                  absl::StrCat(analyzer::Printable(options.trace), ": the trace has ", seen,
+                               seen == 1 ? " snapshot" : " snapshots", ", and snapshot ",
+                               *snapshot + 1, " is not one of them or was cut short"),
+                  kUsage);
+    }
+  }
+
   analyzer::FrameTable frames;
   nlohmann::json views = nlohmann::json::array();
   const bool any_snapshot =

@@ -234,6 +234,14 @@ class GraphTest(TestCase):
                 status, report, stderr = graph(trace, "--snapshot", number, "--type", "Item")
                 self.assertEqual(status, 0, stderr)
                 counts.append(report["query"]["matched"])
+            # A number past the trace's snapshots is refused, by graph and
+            # by the page alike, naming how many there are.
+            for command in (["graph"], ["report", "-o", os.path.join(tmp, "r.html")]):
+                result = subprocess.run([ARENATRACE, *command, "--snapshot", "9", trace],
+                                        capture_output=True, text=True)
+                self.assertNotEqual(result.returncode, 0, command)
+                self.assertRegex(result.stderr,
+                                 r"the trace has [34] snapshots, and snapshot 9 is not one of them")
         for before, matched in zip(seen, counts):
             self.assertGreaterEqual(matched, before)
         self.assertEqual(counts, sorted(counts))
