@@ -72,7 +72,9 @@ void AddCommonOptions(CLI::App& app, CommonOptions* o, unsigned which) {
     app.add_option("-o,--output", o->output, "write to this file instead of standard output");
   }
   if (which & kListOptions) {
-    app.add_option("--top", o->top, "rows per list (default 20)")->check(CLI::NonNegativeNumber);
+    // A size_t: CLI11 refuses a negative or non-numeric value itself, in
+    // plainer words than a range check ("Could not convert: --top = abc").
+    app.add_option("--top", o->top, "rows per list (default 20)");
     app.add_option("--min-share", o->min_share,
                    "leave out rows below this share of the total: 0.01 or 1%")
         ->check([](const std::string& text) -> std::string {

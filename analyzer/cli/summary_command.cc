@@ -17,9 +17,9 @@ int SummaryCommand(const std::vector<std::string>& args) {
   CommonOptions options;
   options.top = 10;
   AddCommonOptions(app, &options, kTraceArgument | kJsonOption | kOutputOption);
-  app.add_option("--top", options.top, "sites per list (default 10)")
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--pid", options.pids, "the process of the run to summarise (default: the root)");
+  app.add_option("--top", options.top, "sites per list (default 10)");
+  app.add_option("--pid", options.pids, "the process of the run to summarise (default: the root)")
+      ->allow_extra_args(false);
   if (const int status = Parse(app, args); status >= 0) return status;
   LoadedRun loaded;
   if (const int status = LoadRun(app, options, &loaded); status >= 0) return status;

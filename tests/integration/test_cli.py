@@ -281,6 +281,27 @@ class CliTest(TestCase):
         self.assertRegex(version.stdout.decode(), r"^arenatrace \d+\.\d+\.\d+ \(trace format \d+\)\n$")
         self.assertEqual(arenatrace("peak", "--help").returncode, 0)
 
+    def test_repeatable_options_leave_the_trace_argument_alone(self):
+        # `--thread a --thread b TRACE -o FILE`: each repeatable option takes
+        # one value, so the trace stays the trace with options after it.
+        with tempfile.TemporaryDirectory() as tmp:
+            run, trace, _ = record("""
+                import threading
+                kept = [bytes(100) for _ in range(1000)]
+                print(threading.get_native_id())
+            """, tmp)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            out = os.path.join(tmp, "leaks.txt")
+            result = arenatrace("leaks", "--thread", run.stdout.strip(), "--thread", "worker*",
+                                "--include", "*app.py", trace, "-o", out)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            with open(out) as f:
+                self.assertIn("app.py", f.read())
+            # A --thread that matches nothing says so, naming the threads there are.
+            result = arenatrace("leaks", "--thread", "no-such-thread", trace)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertIn(b"--thread no-such-thread matches none of its threads (", result.stderr)
+
     def test_missing_and_foreign_files_get_one_line(self):
         with tempfile.TemporaryDirectory() as tmp:
             foreign = os.path.join(tmp, "notes.txt")
