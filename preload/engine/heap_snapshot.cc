@@ -453,6 +453,7 @@ bool SnapshotAtFinalizing() { return g_mode == SnapshotMode::kFinal; }
 bool SnapshotOnRequest() { return g_mode != SnapshotMode::kNever; }
 
 void TakeHeapSnapshot(trace::SnapshotTrigger trigger, const char* label) {
+  if (!SnapshotRecordingPossible()) return;  // nothing recorded (--no-trace): silently
   if (!arenatrace_snapshots_supported()) {
     // Asked for (the signal, arenatrace.snapshot()): said once, not silently ignored.
     static bool said = false;
@@ -463,7 +464,6 @@ void TakeHeapSnapshot(trace::SnapshotTrigger trigger, const char* label) {
     }
     return;
   }
-  if (!SnapshotRecordingPossible()) return;
   // The roots are the main interpreter's; another interpreter's objects
   // would be joined with them.
   if (PyThreadState_Get()->interp != PyInterpreterState_Main()) return;
