@@ -13,9 +13,10 @@ constexpr size_t kMaxSamples = 64;
 constexpr size_t kMaxMarkSnapshots = 64;
 constexpr size_t kEvidencePoints = 16;
 // A leak grew in at least this share of the intervals since its first
-// allocation (net of those it shrank in), over at least this many
-// intervals, kept this much of the most it held, and holds at least this
-// share of what the program left alive.
+// allocation in which it changed (net of those it shrank in), in at least
+// this many intervals, was still changing in the last third of the run,
+// kept this much of the most it held, and holds at least this share of what
+// the program left alive.
 constexpr double kLeakGrowth = 0.5;
 constexpr size_t kLeakIntervals = 5;
 constexpr double kLeakRetention = 0.75;
@@ -214,7 +215,12 @@ void LeaksAnalysis::Judge() {
       if (change < -tolerance) ++falling;
     }
     const size_t intervals = series.size() - 1;
-    v.growth = intervals ? static_cast<double>(rising - falling) / intervals : 0;
+    // Over the intervals in which the site changed: an interval in which it
+    // did not (its thread waited for the GIL, the program did something
+    // else) is no evidence either way. Whether growth stopped is the flat
+    // tail's to say.
+    const int changing = rising + falling;
+    v.growth = changing > 0 ? static_cast<double>(rising - falling) / changing : 0;
     const double retention = most > 0 ? final_bytes / most : 1;
     const double share = r.program_live.bytes > 0 ? final_bytes / r.program_live.bytes : 1;
     // Flat over the last third of the run: what was reached is kept.
@@ -222,18 +228,20 @@ void LeaksAnalysis::Judge() {
     for (size_t i = series.size() - intervals / 3; flat_tail && i < series.size(); ++i) {
       if (std::abs(series[i].second - series[i - 1].second) > tolerance) flat_tail = false;
     }
-    if (intervals >= kLeakIntervals && v.growth >= kLeakGrowth && retention >= kLeakRetention &&
-        share >= kLeakShare && t.live.count >= 2) {
+    if (rising >= static_cast<int>(kLeakIntervals) && v.growth >= kLeakGrowth && !flat_tail &&
+        retention >= kLeakRetention && share >= kLeakShare && t.live.count >= 2) {
       v.kind = LeakKind::kLeak;
-    } else if (intervals >= kLeakIntervals && v.growth >= kGrowingGrowth &&
-               retention >= kLeakRetention) {
+    } else if (rising >= static_cast<int>(kLeakIntervals) && v.growth >= kGrowingGrowth &&
+               !flat_tail && retention >= kLeakRetention) {
       v.kind = LeakKind::kGrowing;
     } else if (flat_tail) {
       v.kind = LeakKind::kPlateau;
     }
     if (v.kind == LeakKind::kLeak || v.kind == LeakKind::kGrowing) {
       const double evidence = std::min(1.0, static_cast<double>(intervals) / 16);
-      v.confidence = std::clamp(v.growth, 0.0, 1.0) * evidence * std::min(1.0, retention);
+      // A site too small to be called a leak is not confidently growing either.
+      v.confidence = std::clamp(v.growth, 0.0, 1.0) * evidence * std::min(1.0, retention) *
+                     std::min(1.0, share / kLeakShare);
     }
     // Evidence: at most kEvidencePoints of the series, evenly spread, the last kept.
     const size_t step = (series.size() + kEvidencePoints - 1) / kEvidencePoints;

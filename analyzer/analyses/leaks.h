@@ -14,9 +14,11 @@
 //    allocations, N doubling so that 32-64 samples cover any run) and at
 //    each mark. Steady growth until the end is a leak's signature; a level
 //    reached early and kept is a cache or data loaded once (a plateau).
-// A site is called a leak when its live bytes grew in most sampling
-// intervals since it first allocated, it kept most of what it grew to, and
-// it holds a visible share of what the program left alive.
+// A site is called a leak when its live bytes grew in most of the sampling
+// intervals in which they changed since it first allocated (an interval in
+// which it did not change, as when its thread waited for the GIL, counts
+// neither way), was still growing in the last third of the run, kept most of
+// what it grew to, and holds a visible share of what the program left alive.
 #ifndef ARENATRACE_ANALYZER_ANALYSES_LEAKS_H_
 #define ARENATRACE_ANALYZER_ANALYSES_LEAKS_H_
 
@@ -36,7 +38,7 @@ const char* LeakKindName(LeakKind kind);  // "leak", "growing", "plateau", "reta
 struct LeakVerdict {
   LeakKind kind = LeakKind::kRetained;
   double confidence = 0;  // 0..1, for kLeak and kGrowing
-  double growth = 0;      // -1..1: (intervals growing - intervals shrinking) / intervals
+  double growth = 0;      // -1..1: (intervals growing - intervals shrinking) / intervals changing
   ProfileFrame site;
   FrameId site_id;
   uint32_t top_node = 0;      // the profile's stack holding most of it

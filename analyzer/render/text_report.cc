@@ -199,7 +199,7 @@ std::string LeaksText(const LeaksResult& leaks, const ListLimits& limits,
       for (uint64_t b : v.series_bytes) points.push_back(Bytes(static_cast<int64_t>(b)));
       absl::StrAppend(&out, indent, "grew in ",
                       absl::StrFormat("%.0f%%", std::max(0.0, v.growth) * 100),
-                      " of intervals: ", absl::StrJoin(points, " "), "\n");
+                      " (net) of the intervals it changed in: ", absl::StrJoin(points, " "), "\n");
     }
     if (evidence != nullptr) {
       if (const graph::SiteGraphEvidence* site = evidence->Site(v.site_id)) {
