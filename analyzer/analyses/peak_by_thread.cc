@@ -29,7 +29,7 @@ void PeakByThreadAnalysis::OnAlloc(uint64_t, const Block& block) {
   const bool in_window = in_window_ && block.seq > after_seq_ && block.seq <= to_seq_;
   const bool new_peak = in_window && heap_ + block.size > peak_;
   if (pending_ && !new_peak) Commit();
-  if (block.thread.index() != 0) {
+  if (split_.Keeps(block)) {
     const uint32_t index = split_.IndexOf(block);
     split_.pairs()[index].value.live.Add(block.size, block.count);
     Touch(index);
@@ -43,7 +43,7 @@ void PeakByThreadAnalysis::OnAlloc(uint64_t, const Block& block) {
 
 void PeakByThreadAnalysis::OnRelease(uint64_t, const Block& block, Release) {
   if (pending_) Commit();
-  if (block.thread.index() != 0) {
+  if (split_.Keeps(block)) {
     const uint32_t index = split_.IndexOf(block);
     split_.pairs()[index].value.live.Remove(block.size, block.count);
     Touch(index);

@@ -46,9 +46,11 @@ class ThreadSplit {
     Value value;
   };
 
+  // Whether the split keeps the block's values (not the first thread's).
+  static bool Keeps(const Block& block) { return block.thread.index() != 0; }
   // The block's pair, created if new; null for the first thread's blocks.
   Value* Of(const Block& block) {
-    if (block.thread.index() == 0) return nullptr;
+    if (!Keeps(block)) return nullptr;
     return &pairs_[IndexOf(block)].value;
   }
   // The index of a block of another thread than the first.
